@@ -1,0 +1,30 @@
+"""Scenario files: schema, loading (with ``extends`` and ``--set``), and clear errors."""
+
+from __future__ import annotations
+
+from multipolar.config.checks import channel_names, stable_substeps
+from multipolar.config.dynamic import with_value
+from multipolar.config.errors import Problem, ScenarioError
+from multipolar.config.load import (
+    DEFAULT_SCENARIO,
+    bundled_scenarios,
+    default_scenario_path,
+    load_scenario,
+    override,
+)
+from multipolar.config.schema import DOMAINS, Scenario
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "DOMAINS",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "bundled_scenarios",
+    "channel_names",
+    "default_scenario_path",
+    "load_scenario",
+    "override",
+    "stable_substeps",
+    "with_value",
+]

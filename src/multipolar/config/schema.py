@@ -1,0 +1,398 @@
+"""Typed, frozen scenario schema (pydantic v2).
+
+Every table forbids unknown keys, so a typo is an error rather than a silently ignored
+setting, and every float must be finite. Cross-references between tables (a membership
+naming a state that does not exist, an event naming an unknown base) are checked in
+:mod:`multipolar.config.checks`, which sees the whole scenario.
+
+Two kinds of numbers live here: sourced figures (:class:`Figure`: GDP, military
+expenditure, population, growth) that carry their year and source, and model parameters
+(diffusivities, weights, thresholds) that are assumptions of the model, documented in
+DESIGN.md and varied by sweeps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, get_args
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "DOMAINS",
+    "EVENT_KINDS",
+    "AlignmentSpec",
+    "BaseSpec",
+    "CapabilitySpec",
+    "CapacityShockEvent",
+    "Capital",
+    "ChannelDiffusion",
+    "ConductanceSpec",
+    "DiffusionSpec",
+    "Event",
+    "Figure",
+    "Growth",
+    "GeographySpec",
+    "MembershipEvent",
+    "MembershipRules",
+    "MetricsSpec",
+    "OrganizationSpec",
+    "ParameterChangeEvent",
+    "PowerSpec",
+    "ProjectSpec",
+    "RunSpec",
+    "SecurityDilemmaSpec",
+    "StatecraftSpec",
+    "Scenario",
+    "SiteEvent",
+    "StateSpec",
+    "TreatyEvent",
+    "TreatySpec",
+]
+
+DOMAINS: tuple[str, str] = ("security", "economy")
+
+Domain = Literal["security", "economy"]
+Role = Literal["great_power", "regional_power", "central_asia", "other"]
+TreatyStatus = Literal["in_force", "suspended", "withdrawn"]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Year = Annotated[int, Field(ge=1900, le=2100)]
+Text = Annotated[str, Field(min_length=1)]
+Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
+Lat = Annotated[float, Field(ge=-90.0, le=90.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _check_date(value: dt.date) -> dt.date:
+    if not dt.date(1900, 1, 1) <= value <= dt.date(2100, 12, 31):
+        raise ValueError("date must lie between 1900-01-01 and 2100-12-31")
+    return value
+
+
+Date = Annotated[dt.date, AfterValidator(_check_date)]
+
+
+class Figure(_Strict):
+    """A sourced number: the value, the year it refers to, and where it comes from."""
+
+    value: NonNegative
+    year: Year
+    source: Text
+    note: str = ""
+
+
+class Growth(_Strict):
+    """A sourced growth rate (fraction per year; may be negative, above -1)."""
+
+    value: Annotated[float, Field(gt=-1.0, lt=1.0)]
+    year: Year
+    source: Text
+    note: str = ""
+
+
+class Capital(_Strict):
+    """A capital city and its coordinates in degrees."""
+
+    name: Text
+    lon: Lon
+    lat: Lat
+
+
+class StateSpec(_Strict):
+    """A state: sourced capacity figures plus the behavioural parameters of DESIGN §5."""
+
+    name: Text
+    role: Role
+    capital: Capital
+    gdp: Figure
+    military_expenditure: Figure | None = None
+    population: Figure | None = None
+    gdp_growth: Growth | None = None
+    notes: str = ""
+    security_need: Fraction | None = None
+    economy_need: Fraction | None = None
+    initial_alignment: dict[str, NonNegative] | None = None
+
+
+class PowerSpec(_Strict):
+    """How a great power projects its capability into the region (assumptions, sweepable)."""
+
+    regional_weight: Fraction = 1.0
+    effort: dict[Domain, Fraction] = Field(default_factory=lambda: {"security": 0.5, "economy": 0.5})
+    territory_weight: NonNegative = 1.0
+    near_abroad: tuple[str, ...] = ()
+
+
+class MembershipRules(_Strict):
+    """Admission and exit by alignment with the leaders, with hysteresis (DESIGN §5)."""
+
+    enabled: bool = True
+    join_threshold: Fraction = 0.6
+    leave_threshold: Fraction = 0.2
+    patience_months: Annotated[int, Field(ge=1, le=600)] = 12
+    candidates: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> MembershipRules:
+        if self.leave_threshold >= self.join_threshold:
+            raise ValueError("leave_threshold must be below join_threshold (hysteresis)")
+        return self
+
+
+class OrganizationSpec(_Strict):
+    """An organization: sourced founding and membership dates plus its model parameters."""
+
+    name: Text
+    founded: Date | None = None
+    members: dict[str, Date] = Field(default_factory=dict)
+    source: str = ""
+    note: str = ""
+    leaders: dict[str, Positive] = Field(default_factory=dict)
+    domains: dict[Domain, Fraction] = Field(default_factory=lambda: {"security": 0.5, "economy": 0.5})
+    strength: NonNegative = 1.0
+    rules: MembershipRules = Field(default_factory=MembershipRules)
+
+
+class TreatySpec(_Strict):
+    """An arms-control treaty: parties' status at the start and the restraint it imposes."""
+
+    name: Text
+    signed: Date | None = None
+    parties: dict[str, TreatyStatus] = Field(default_factory=dict)
+    source: str = ""
+    note: str = ""
+    restraint: Fraction = 0.1
+    suspended_restraint: Fraction = 0.05
+
+
+class BaseSpec(_Strict):
+    """A foreign military base: a point source of its power's security influence."""
+
+    id: Text
+    name: Text
+    power: Text
+    host: Text
+    lon: Lon
+    lat: Lat
+    opened: Date
+    closed: Date | None = None
+    source: str = ""
+    note: str = ""
+    strength: NonNegative = 1.0
+
+
+class ProjectSpec(_Strict):
+    """A project or corridor (a point or polyline) emitting one power's influence in one domain."""
+
+    id: Text
+    name: Text
+    power: Text
+    domain: Domain = "economy"
+    path: tuple[tuple[Lon, Lat], ...] = Field(min_length=1)
+    opened: Date
+    closed: Date | None = None
+    source: str = ""
+    note: str = ""
+    strength: NonNegative = 1.0
+
+
+class _EventBase(_Strict):
+    date: Date
+    source: str = ""
+    note: str = ""
+
+
+class MembershipEvent(_EventBase):
+    """A state joins, leaves or suspends its participation in an organization."""
+
+    kind: Literal["join", "leave", "suspend"]
+    organization: Text
+    state: Text
+
+
+class TreatyEvent(_EventBase):
+    """A party suspends or withdraws from a treaty (e.g. Russia and the CFE Treaty, 2023-11-07)."""
+
+    kind: Literal["treaty_suspend", "treaty_withdraw"]
+    treaty: Text
+    state: Text
+
+
+class SiteEvent(_EventBase):
+    """A base opens or closes, or a project launches or closes (overrides its own dates)."""
+
+    kind: Literal["base_open", "base_close", "project_launch", "project_close"]
+    base: str = ""
+    project: str = ""
+
+    @model_validator(mode="after")
+    def _one_site(self) -> SiteEvent:
+        wants = "base" if self.kind.startswith("base") else "project"
+        if not getattr(self, wants):
+            raise ValueError(f"a {self.kind} event needs the key {wants!r}")
+        other = "project" if wants == "base" else "base"
+        if getattr(self, other):
+            raise ValueError(f"a {self.kind} event takes {wants!r}, not {other!r}")
+        return self
+
+
+class CapacityShockEvent(_EventBase):
+    """A power's capacity in one domain is multiplied by ``factor``, then recovers."""
+
+    kind: Literal["capacity_shock"]
+    power: Text
+    domain: Domain
+    factor: Positive
+    recovery_per_year: NonNegative = 0.0
+
+
+class ParameterChangeEvent(_EventBase):
+    """A model parameter (one of the dynamic keys) takes a new value from this date."""
+
+    kind: Literal["parameter_change"]
+    key: Text
+    value: float
+
+
+_EVENT_MODELS = (MembershipEvent, TreatyEvent, SiteEvent, CapacityShockEvent, ParameterChangeEvent)
+Event = Annotated[
+    MembershipEvent | TreatyEvent | SiteEvent | CapacityShockEvent | ParameterChangeEvent,
+    Field(discriminator="kind"),
+]
+EVENT_KINDS: tuple[str, ...] = tuple(
+    kind for model in _EVENT_MODELS for kind in get_args(model.model_fields["kind"].annotation)
+)
+
+
+class RunSpec(_Strict):
+    """What to run: the simulated period (monthly steps) and the seed."""
+
+    start: Date = dt.date(2023, 1, 1)
+    end: Date = dt.date(2033, 1, 1)
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RunSpec:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        if self.start.day != 1:
+            raise ValueError("start must be the first day of a month (steps are months)")
+        return self
+
+
+class ConductanceSpec(_Strict):
+    """Conductance by terrain kind, with optional overrides for named features."""
+
+    open_land: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
+    mountains: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
+    water: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    features: dict[str, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(default_factory=dict)
+
+
+class GeographySpec(_Strict):
+    """The raster: region bounds, resolution (degrees) and conductance."""
+
+    lon_min: Lon = 40.0
+    lon_max: Lon = 100.0
+    lat_min: Lat = 28.0
+    lat_max: Lat = 58.0
+    resolution: Annotated[float, Field(gt=0.0, le=5.0)] = 0.25
+    conductance: ConductanceSpec = Field(default_factory=ConductanceSpec)
+
+
+class ChannelDiffusion(_Strict):
+    """Diffusivity (degrees^2 per month) and decay (per month) of one domain's channels."""
+
+    diffusivity: NonNegative
+    decay: NonNegative
+
+
+class DiffusionSpec(_Strict):
+    """Explicit diffusion of the influence fields (DESIGN §4).
+
+    ``substeps`` explicit updates advance the fields by one month, so ``dt = 1 / substeps``
+    months; ``"auto"`` picks the fewest substeps that keep every channel stable, with
+    ``safety`` as margin.
+    """
+
+    substeps: Annotated[int, Field(ge=1, le=1_000_000)] | Literal["auto"] = "auto"
+    safety: Annotated[float, Field(gt=0.0, le=1.0)] = 0.9
+    security: ChannelDiffusion = Field(
+        default_factory=lambda: ChannelDiffusion(diffusivity=0.5, decay=0.2)
+    )
+    economy: ChannelDiffusion = Field(
+        default_factory=lambda: ChannelDiffusion(diffusivity=0.5, decay=0.1)
+    )
+
+
+class AlignmentSpec(_Strict):
+    """Parameters of the states' alignment dynamics (DESIGN §5, mechanisms 2, 4, 5)."""
+
+    rate: Fraction = 0.08
+    temperature: Positive = 0.5
+    saturation: Positive = 1.0
+    threat_weight: NonNegative = 1.0
+    institution_weight: NonNegative = 1.0
+    security_need: Fraction = 0.5
+    economy_need: Fraction = 0.5
+    initial_tie_weight: NonNegative = 2.0
+    noise: NonNegative = 0.05
+
+
+class CapabilitySpec(_Strict):
+    """How capability shares are formed from GDP and military expenditure (mechanism 1)."""
+
+    military_weight: Fraction = 0.5
+
+
+class SecurityDilemmaSpec(_Strict):
+    """The security dilemma and 'indivisible security' (mechanism 2)."""
+
+    response: NonNegative = 0.5
+    enlargement_response: NonNegative = 0.3
+    enlargement_decay_months: Positive = 24.0
+
+
+class StatecraftSpec(_Strict):
+    """Economic statecraft (mechanism 3): a project's return grows with hosts' alignment."""
+
+    return_on_alignment: NonNegative = 1.0
+
+
+class MetricsSpec(_Strict):
+    """Which powers form the two blocs and which pair the rivalry index watches (mechanism 5)."""
+
+    blocs: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {"west": ("USA",), "east": ("RUS", "CHN")}
+    )
+    rivalry_pair: tuple[str, str] = ("RUS", "CHN")
+    focus_role: Role = "central_asia"
+
+
+class Scenario(_Strict):
+    """A whole scenario: the typed, frozen, validated form of a scenario TOML file."""
+
+    name: Text
+    description: str = ""
+    extends: str | None = None
+    run: RunSpec = Field(default_factory=RunSpec)
+    geography: GeographySpec = Field(default_factory=GeographySpec)
+    diffusion: DiffusionSpec = Field(default_factory=DiffusionSpec)
+    powers: dict[str, PowerSpec] = Field(min_length=1)
+    partnership: dict[str, Fraction] = Field(default_factory=dict)
+    alignment: AlignmentSpec = Field(default_factory=AlignmentSpec)
+    capability: CapabilitySpec = Field(default_factory=CapabilitySpec)
+    security_dilemma: SecurityDilemmaSpec = Field(default_factory=SecurityDilemmaSpec)
+    statecraft: StatecraftSpec = Field(default_factory=StatecraftSpec)
+    metrics: MetricsSpec = Field(default_factory=MetricsSpec)
+    states: dict[str, StateSpec] = Field(min_length=1)
+    organizations: dict[str, OrganizationSpec] = Field(default_factory=dict)
+    treaties: dict[str, TreatySpec] = Field(default_factory=dict)
+    bases: tuple[BaseSpec, ...] = ()
+    projects: tuple[ProjectSpec, ...] = ()
+    events: tuple[Event, ...] = ()
