@@ -48,12 +48,18 @@ def _site_events(scenario: Scenario) -> list[Event]:
     return derived
 
 
+def _site_key(event: Event) -> tuple[str, dt.date, str]:
+    return event.kind, event.date, getattr(event, "base", "") or getattr(event, "project", "")
+
+
 class EventSchedule:
     """Events sorted by the step at which they take effect."""
 
     def __init__(self, scenario: Scenario) -> None:
         start = scenario.run.start
-        events = [*_site_events(scenario), *scenario.events]
+        explicit = {_site_key(e) for e in scenario.events}
+        derived = [e for e in _site_events(scenario) if _site_key(e) not in explicit]
+        events = [*derived, *scenario.events]
         ordered = sorted(enumerate(events), key=lambda pair: (pair[1].date, pair[0]))
         self._by_step: dict[int, list[Event]] = {}
         for _, event in ordered:

@@ -38,6 +38,7 @@ from multipolar.metrics import model_reporters
 from multipolar.readings import Readings
 from multipolar.sources import SourceLayout
 from multipolar.timeline import add_months, step_of
+from multipolar.timing import PhaseTimes
 
 __all__ = ["MultipolarModel", "geography_for"]
 
@@ -127,6 +128,7 @@ class MultipolarModel(mesa.Model):
         self.last_budgets = np.zeros((len(self.powers), len(DOMAINS)))
         self.applied: list[Applied] = []
         self.schedule_of_events = EventSchedule(spec)
+        self.times = PhaseTimes()
 
         self.states: dict[str, StateAgent] = {}
         self.organizations: dict[str, OrganizationAgent] = {}
@@ -228,26 +230,30 @@ class MultipolarModel(mesa.Model):
     def step(self) -> None:
         """Advance one month."""
         step = self.steps
-        self.date = add_months(self.spec.run.start, step)
-        self._apply_due_events(step)
-        self.capabilities.update(self.date)
-        self.capabilities.recover_month()
-        self.boost *= np.exp(-1.0 / self.params.security_dilemma.enlargement_decay_months)
-
-        self.field.set_sources(collect_sources(self))
-        self.field.advance()
-        self.readings.update(self.field.country_sums())
-
-        noise = self.params.alignment.noise
-        for iso3 in self.states:
-            self.states[iso3].step(self.rng.normal(0.0, noise, len(self.powers)) if noise > 0 else None)
-        for org in self.organizations.values():
-            org.update_cohesion()
-            for action, iso3 in org.apply_rules(self.date):
-                self.applied.append(Applied(step, self.date, action, iso3, org.code, "rule"))
-                if action == "join":
-                    self.on_enlargement(org.code)
-        self._collect()
+        times = self.times
+        with times.phase("events"):
+            self.date = add_months(self.spec.run.start, step)
+            self._apply_due_events(step)
+            self.capabilities.update(self.date)
+            self.capabilities.recover_month()
+            self.boost *= np.exp(-1.0 / self.params.security_dilemma.enlargement_decay_months)
+        with times.phase("sources"):
+            self.field.set_sources(collect_sources(self))
+        with times.phase("diffusion"):
+            self.field.advance()
+            self.readings.update(self.field.country_sums())
+        with times.phase("agents"):
+            noise = self.params.alignment.noise
+            for agent in self.states.values():
+                agent.step(self.rng.normal(0.0, noise, len(self.powers)) if noise > 0 else None)
+            for org in self.organizations.values():
+                org.update_cohesion()
+                for action, iso3 in org.apply_rules(self.date):
+                    self.applied.append(Applied(step, self.date, action, iso3, org.code, "rule"))
+                    if action == "join":
+                        self.on_enlargement(org.code)
+        with times.phase("collect"):
+            self._collect()
         if step >= self.n_steps:
             self.running = False
 

@@ -1,0 +1,172 @@
+"""Numba kernels for the one-pass diffusion step, the zonal sums and a parallel copy.
+
+Fields arrive flattened to ``(N, H, W)`` with ``N = B * K`` and per-field ``d``/``lam``.
+Every kernel reproduces the reference's float32 arithmetic cell by cell, in the same
+order (see :func:`update_row`), so results match :class:`~multipolar.kernels.numpy_ref.NumpyBackend`
+up to the sign of an exact zero. No ``fastmath``: it would let LLVM reassociate the sums.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+__all__ = [
+    "conductance_rows",
+    "diffuse_one_pass",
+    "parallel_copy",
+    "update_row",
+    "zonal_sum_partials",
+]
+
+
+@numba.njit(cache=True)
+def conductance_rows(
+    c: np.ndarray, i: int, cfe: np.ndarray, cfs: np.ndarray, cfn: np.ndarray, col0: int, col1: int
+) -> None:
+    """Face conductances of row ``i`` over columns ``[col0, col1)``, written from index 0.
+
+    ``cfe[q] = (c[i, j] + c[i, j+1]) / 2`` with ``j = col0 + q`` (0 at the east edge),
+    ``cfs`` the same towards row ``i + 1`` and ``cfn`` towards ``i - 1`` (0 at the grid's
+    edge, so a missing neighbour contributes an exact zero flux).
+    """
+    height, width = c.shape
+    half = np.float32(0.5)
+    zero = np.float32(0.0)
+    row = c[i]
+    east = min(col1, width - 1)
+    for j in range(col0, east):
+        cfe[j - col0] = (row[j] + row[j + 1]) * half
+    for j in range(east, col1):
+        cfe[j - col0] = zero
+    if i + 1 < height:
+        below = c[i + 1]
+        for j in range(col0, col1):
+            cfs[j - col0] = (row[j] + below[j]) * half
+    else:
+        cfs[: col1 - col0] = zero
+    if i > 0:
+        above = c[i - 1]
+        for j in range(col0, col1):
+            cfn[j - col0] = (row[j] + above[j]) * half
+    else:
+        cfn[: col1 - col0] = zero
+
+
+@numba.njit(cache=True)
+def update_row(
+    out: np.ndarray,
+    uc: np.ndarray,
+    un: np.ndarray,
+    us: np.ndarray,
+    sr: np.ndarray,
+    cfe: np.ndarray,
+    cfs: np.ndarray,
+    cfn: np.ndarray,
+    west_edge: bool,
+    east_edge: bool,
+    dk: np.float32,
+    lk: np.float32,
+    dt: np.float32,
+) -> None:
+    """One explicit update of a row segment: ``out[q]`` for the cells of ``uc``.
+
+    All arrays are 1-D and aligned (index ``q`` is the same column in each). ``un``/``us``
+    are the rows north and south (the row itself, with ``cfn``/``cfs`` zero, at the grid's
+    edge). Cells ``1 .. L-2`` are updated; cell 0 too when ``west_edge`` (it has no west
+    neighbour), and cell ``L-1`` when ``east_edge``. The arithmetic is the reference's:
+    ``lap = ((fe + fw) + fs) + fn`` with ``f = cf * (u[n] - u)``, then
+    ``u + dt * ((D * lap - lam * u) + s)``.
+    """
+    n = uc.shape[0]
+    if west_edge:
+        u0 = uc[0]
+        lap = cfe[0] * (uc[1] - u0) if n > 1 else np.float32(0.0)
+        lap = lap + cfs[0] * (us[0] - u0)
+        lap = lap + cfn[0] * (un[0] - u0)
+        out[0] = u0 + dt * (dk * lap - lk * u0 + sr[0])
+    for q in range(1, n - 1):
+        u0 = uc[q]
+        lap = cfe[q] * (uc[q + 1] - u0) + cfe[q - 1] * (uc[q - 1] - u0)
+        lap = lap + cfs[q] * (us[q] - u0)
+        lap = lap + cfn[q] * (un[q] - u0)
+        out[q] = u0 + dt * (dk * lap - lk * u0 + sr[q])
+    if east_edge and n > 1:
+        q = n - 1
+        u0 = uc[q]
+        lap = cfe[q - 1] * (uc[q - 1] - u0)
+        lap = lap + cfs[q] * (us[q] - u0)
+        lap = lap + cfn[q] * (un[q] - u0)
+        out[q] = u0 + dt * (dk * lap - lk * u0 + sr[q])
+
+
+@numba.njit(cache=True, parallel=True)
+def diffuse_one_pass(
+    u: np.ndarray,
+    c: np.ndarray,
+    s: np.ndarray,
+    d: np.ndarray,
+    lam: np.ndarray,
+    dt: np.float32,
+    steps: int,
+    buf_a: np.ndarray,
+    buf_b: np.ndarray,
+    scratch: np.ndarray,
+) -> np.ndarray:
+    """Advance ``u`` by ``steps`` updates, one fused pass over all fields per step.
+
+    ``scratch`` is ``(n_chunks, 3, W)``: each chunk of rows computes its face conductances
+    there once per row and shares them with every field. Steps ping-pong between ``buf_a``
+    and ``buf_b``; the buffer holding the result is returned (``u`` when ``steps`` is 0).
+    """
+    n_fields, height, width = u.shape
+    n_chunks = scratch.shape[0]
+    block = scratch.shape[1]
+    rows = (height + n_chunks - 1) // n_chunks
+    src = u
+    for t in range(steps):
+        dst = buf_a if t % 2 == 0 else buf_b
+        for chunk in prange(n_chunks):
+            stop = min(height, (chunk + 1) * rows)
+            for i0 in range(chunk * rows, stop, block):
+                i1 = min(stop, i0 + block)
+                for i in range(i0, i1):
+                    cf = scratch[chunk, i - i0]
+                    conductance_rows(c, i, cf[0], cf[1], cf[2], 0, width)
+                for f in range(n_fields):
+                    for i in range(i0, i1):
+                        cf = scratch[chunk, i - i0]
+                        north = i - 1 if i > 0 else i
+                        south = i + 1 if i + 1 < height else i
+                        update_row(
+                            dst[f, i], src[f, i], src[f, north], src[f, south], s[f, i],
+                            cf[0], cf[1], cf[2], True, True, d[f], lam[f], dt,
+                        )
+        src = dst
+    return src
+
+
+@numba.njit(cache=True, parallel=True)
+def zonal_sum_partials(u: np.ndarray, labels: np.ndarray, n_labels: int, n_chunks: int) -> np.ndarray:
+    """Per-chunk float64 sums of each field ``u[f]`` (flattened) over each label.
+
+    Returns ``(n_chunks, N, n_labels)``; chunks are disjoint cell ranges, so threads never
+    write the same slot. The caller adds the chunks up.
+    """
+    n_fields, n_cells = u.shape
+    partial = np.zeros((n_chunks, n_fields, n_labels), dtype=np.float64)
+    size = (n_cells + n_chunks - 1) // n_chunks
+    for chunk in prange(n_chunks):
+        for f in range(n_fields):
+            acc = partial[chunk, f]
+            for p in range(chunk * size, min(n_cells, (chunk + 1) * size)):
+                acc[labels[p]] += np.float64(u[f, p])
+    return partial
+
+
+@numba.njit(cache=True, parallel=True)
+def parallel_copy(dst: np.ndarray, src: np.ndarray) -> None:
+    """``dst[:] = src`` for 1-D arrays, split over the threads (the bandwidth yardstick)."""
+    for p in prange(src.shape[0]):
+        dst[p] = src[p]

@@ -1,0 +1,54 @@
+"""Loading, extending and overriding scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from multipolar.config import bundled_scenarios, load_scenario, override
+
+
+def test_default_scenario_has_the_states_and_events_of_the_issue() -> None:
+    s = load_scenario()
+    for iso3 in ("USA", "RUS", "CHN", "KAZ", "KGZ", "TJK", "TKM", "UZB", "AFG", "IRN", "TUR", "IND",
+                 "PAK", "MNG", "AZE", "ARM", "GEO", "BLR", "UKR"):
+        assert iso3 in s.states
+    kinds = {(e.kind, getattr(e, "state", ""), getattr(e, "organization", "")) for e in s.events}
+    assert ("join", "FIN", "NATO") in kinds
+    assert ("join", "SWE", "NATO") in kinds
+    assert ("join", "IRN", "SCO") in kinds
+    assert ("join", "BLR", "SCO") in kinds
+    assert ("suspend", "ARM", "CSTO") in kinds
+    assert any(e.kind == "treaty_withdraw" and e.state == "RUS" and str(e.date) == "2023-11-07" for e in s.events)
+    for state in s.states.values():
+        assert state.gdp.source and state.gdp.year
+
+
+def test_every_bundled_scenario_validates() -> None:
+    paths = bundled_scenarios()
+    assert len(paths) >= 3
+    names = {load_scenario(p).name for p in paths}
+    assert len(names) == len(paths)
+
+
+def test_set_overrides_parse_toml_values() -> None:
+    s = load_scenario(None, ["alignment.rate=0.2", "diffusion.substeps=40", "metrics.focus_role=other"])
+    assert s.alignment.rate == 0.2
+    assert s.diffusion.substeps == 40
+    assert s.metrics.focus_role == "other"
+
+
+def test_variant_extends_and_appends_events(tmp_path: Path) -> None:
+    base = load_scenario()
+    path = tmp_path / "v.toml"
+    path.write_text(
+        'name = "v"\nextends = "central_asia_2023.toml"\n'
+        '[[events]]\ndate = 2026-01-01\nkind = "join"\norganization = "SCO"\nstate = "TKM"\n',
+        encoding="utf-8",
+    )
+    s = load_scenario(path)
+    assert len(s.events) == len(base.events) + 1
+    assert s.states == base.states
+
+
+def test_keyword_override_matches_set() -> None:
+    assert override(load_scenario(), {"alignment__rate": 0.3}) == load_scenario(None, ["alignment.rate=0.3"])
