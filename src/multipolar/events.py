@@ -3,7 +3,9 @@
 Bases and projects carry their own opening and closing dates; those falling inside the run
 become ``base_open``/``base_close``/``project_launch``/``project_close`` events, so one
 mechanism handles every dated change. An event takes effect at the first monthly step whose
-date is on or after the event's date; events of the same step apply in scenario order.
+date is on or after the event's date; events of the same step apply in date order, then
+scenario order. Events dated before the start replay, in order, when the model is built (so
+a run may start later than its facts file); events after the end never come due.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class EventSchedule:
         ordered = sorted(enumerate(events), key=lambda pair: (pair[1].date, pair[0]))
         self._by_step: dict[int, list[Event]] = {}
         for _, event in ordered:
-            self._by_step.setdefault(step_of(start, event.date), []).append(event)
+            self._by_step.setdefault(max(0, step_of(start, event.date)), []).append(event)
 
     def due(self, step: int) -> list[Event]:
         """Events that take effect at ``step``."""

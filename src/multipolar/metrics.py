@@ -8,8 +8,9 @@
   ``delta * 4 * pi_W * pi_E / (pi_W + pi_E)^2``. It is 1 when the states split into two
   equal camps, each wholly aligned with one bloc, and 0 when all hedge evenly or all stand
   with one bloc.
-- ``ca_share_<P>``: power P's share of all influence (both domains) summed over the focus
-  states' territory (the five Central Asian republics by default).
+- ``ca_share_<P>``: power P's share of the influence summed over the focus states' territory
+  (the five Central Asian republics by default), the mean of its security and economic
+  shares, so that each domain counts equally whatever the size of the budgets.
 - ``rivalry_<a>_<b>_ca``: ``2 * min(share_a, share_b)`` over the focus territory, high when
   both hold large and balanced shares (1 when they split it evenly between them).
 - ``cohesion_<ORG>`` and ``members_<ORG>`` for each organization.
@@ -59,12 +60,13 @@ def bloc_polarization(model: MultipolarModel) -> float:
 
 
 def focus_shares(model: MultipolarModel) -> np.ndarray:
-    """Each power's share of all influence over the focus states' territory."""
+    """Each power's share of the influence over the focus states' territory (mean over domains)."""
     role = model.params.metrics.focus_role
     focus = [s for s, spec in model.params.states.items() if spec.role == role]
-    per_power = model.readings.totals(focus).sum(axis=1)
-    total = per_power.sum()
-    return per_power / total if total > 0 else np.zeros_like(per_power)
+    totals = model.readings.totals(focus)
+    per_domain = totals.sum(axis=0)
+    shares = np.divide(totals, per_domain, out=np.zeros_like(totals), where=per_domain > 0)
+    return shares.mean(axis=1)
 
 
 def rivalry(model: MultipolarModel) -> float:

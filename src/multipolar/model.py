@@ -2,9 +2,10 @@
 
 One step is one month:
 
-1. advance the date and apply the events due (memberships, treaties, bases, projects,
-   capacity shocks, parameter changes);
-2. grow capabilities, let shocks recover and enlargement boosts fade;
+1. advance the date; grow capabilities, let last month's shocks recover and enlargement
+   boosts fade;
+2. apply the events due (memberships, treaties, bases, projects, capacity shocks,
+   parameter changes);
 3. emit this month's sources (budgets, territories, bases, corridors, organizations) and
    diffuse the fields on the backend (``substeps`` explicit updates);
 4. read zonal influence per country and basin (the only device-to-host traffic);
@@ -134,8 +135,9 @@ class MultipolarModel(mesa.Model):
         self.organizations: dict[str, OrganizationAgent] = {}
         for code in spec.organizations:
             self.organizations[code] = OrganizationAgent(self, code)
+        self.initial_alignment = {iso3: self._initial_alignment(iso3) for iso3 in spec.states}
         for iso3, state_spec in spec.states.items():
-            self.states[iso3] = StateAgent(self, iso3, state_spec, self._initial_alignment(iso3))
+            self.states[iso3] = StateAgent(self, iso3, state_spec, self.initial_alignment[iso3])
 
         self._apply_due_events(0)
         for org in self.organizations.values():
@@ -233,10 +235,10 @@ class MultipolarModel(mesa.Model):
         times = self.times
         with times.phase("events"):
             self.date = add_months(self.spec.run.start, step)
-            self._apply_due_events(step)
             self.capabilities.update(self.date)
             self.capabilities.recover_month()
             self.boost *= np.exp(-1.0 / self.params.security_dilemma.enlargement_decay_months)
+            self._apply_due_events(step)
         with times.phase("sources"):
             self.field.set_sources(collect_sources(self))
         with times.phase("diffusion"):

@@ -47,25 +47,19 @@ def test_negative_rate(tmp_path: Path) -> None:
     assert "greater than or equal to 0" in only(problems(path), path, "diffusion.economy.decay")
 
 
-def test_event_date_outside_the_run(tmp_path: Path) -> None:
-    path = variant(
-        tmp_path,
-        """
-        [[events]]
-        date = 2040-01-01
-        kind = "join"
-        organization = "SCO"
-        state = "TKM"
-        """,
-    )
-    lines = problems(path)
-    key = [line for line in lines if ".date: " in line]
-    assert len(key) == 1 and "outside the run" in key[0] and str(path) in key[0]
-
-
 def test_date_out_of_calendar_range(tmp_path: Path) -> None:
     path = variant(tmp_path, "[run]\nstart = 1850-01-01\n")
     assert "1900" in only(problems(path), path, "run.start")
+
+
+def test_event_date_out_of_calendar_range(tmp_path: Path) -> None:
+    path = variant(tmp_path, '[[events]]\ndate = 2150-01-01\nkind = "join"\norganization = "SCO"\nstate = "TKM"\n')
+    assert any(line.startswith(f"{path}: events.") and ".date: " in line and "2100" in line for line in problems(path))
+
+
+def test_run_must_end_after_it_starts(tmp_path: Path) -> None:
+    path = variant(tmp_path, "[run]\nstart = 2030-01-01\nend = 2025-01-01\n")
+    assert "end must be after start" in only(problems(path), path, "run")
 
 
 def test_unknown_state_in_membership(tmp_path: Path) -> None:

@@ -77,9 +77,15 @@ class OrganizationAgent(mesa.Agent):
         for iso3 in sorted(watched - set(self.spec.leaders)):
             level = self.alignment_with_leaders(self.model.state(iso3))
             status = table.status(self.code, iso3)
-            below = self._below[iso3] = self._below.get(iso3, 0) + 1 if level < rules.leave_threshold else 0
-            above = self._above[iso3] = self._above.get(iso3, 0) + 1 if level > rules.join_threshold else 0
             may_join = status == "suspended" or (status is None and iso3 in rules.candidates)
+            # each counter runs only while its action is possible, so that, say, a member's
+            # long loyalty does not count toward resuming right after it suspends
+            below = self._below[iso3] = (
+                self._below.get(iso3, 0) + 1 if status is not None and level < rules.leave_threshold else 0
+            )
+            above = self._above[iso3] = (
+                self._above.get(iso3, 0) + 1 if may_join and level > rules.join_threshold else 0
+            )
             if status is not None and below >= rules.patience_months:
                 table.leave(self.code, iso3, date, cause="rule")
                 changes.append(("leave", iso3))

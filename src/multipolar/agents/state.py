@@ -14,6 +14,8 @@ is the pull of the organizations it belongs to, by their leaders. The alignment 
 a fraction ``rate`` of the way toward ``softmax(U / temperature)``, so it stays non-negative
 and sums to 1. A random utility shock (``noise``, drawn from the model's generator) makes
 runs with different seeds differ. Great powers are aligned with themselves and do not move.
+States with no territory in the grid (Belarus, Finland, Sweden) read no fields: they keep
+their initial alignment, shifted only by changes of membership (Finland joining NATO).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class StateAgent(mesa.Agent):
         self.role = spec.role
         self.capital = (spec.capital.lon, spec.capital.lat)
         self.alignment = np.asarray(alignment, dtype=np.float64)
+        self.in_grid = model.layout.cells_of(iso3) > 0
+        self._initial_ties = model.ties(iso3)
 
     @property
     def is_great_power(self) -> bool:
@@ -59,6 +63,8 @@ class StateAgent(mesa.Agent):
     def utilities(self) -> np.ndarray:
         """The score of aligning with each great power this month."""
         params = self.model.params.alignment
+        if not self.in_grid:
+            return self._exogenous_utilities()
         need_sec = self.spec.security_need if self.spec.security_need is not None else params.security_need
         need_eco = self.spec.economy_need if self.spec.economy_need is not None else params.economy_need
         security, economy = self.model.readings.levels(self.iso3)
@@ -75,6 +81,14 @@ class StateAgent(mesa.Agent):
             + params.threat_weight * threat
             + params.institution_weight * ties
         )
+
+    def _exogenous_utilities(self) -> np.ndarray:
+        """A state outside the grid reads no fields: it keeps its initial alignment,
+        shifted only by changes in its memberships since the start."""
+        params = self.model.params.alignment
+        start = self.model.initial_alignment[self.iso3]
+        baseline = params.temperature * np.log(np.maximum(start, 1e-12))
+        return baseline + params.institution_weight * (self.model.ties(self.iso3) - self._initial_ties)
 
     def step(self, shock: np.ndarray | None = None) -> None:
         """Move the alignment toward the softmax of this month's utilities (plus a random shock)."""

@@ -1,4 +1,4 @@
-"""Checks that need the whole scenario: cross-references, dates in range, stability.
+"""Checks that need the whole scenario: cross-references, dates, stability.
 
 Each check yields ``(key, message)`` pairs; the loader attaches the file each key came from.
 """
@@ -164,8 +164,6 @@ def _check_events(s: Scenario) -> Iterator[Finding]:
     projects = {p.id for p in s.projects}
     for n, event in enumerate(s.events):
         key = ("events", n)
-        if not s.run.start <= event.date < s.run.end:
-            yield (*key, "date"), f"{event.date} is outside the run ({s.run.start} to {s.run.end})"
         match event.kind:
             case "join" | "leave" | "suspend":
                 if event.organization not in s.organizations:
