@@ -156,3 +156,9 @@ def test_parameter_change_of_fixed_section(tmp_path: Path) -> None:
 def test_all_problems_reported_at_once(tmp_path: Path) -> None:
     path = variant(tmp_path, "[alignment]\nrate = -1\ntemperature = -2\n")
     assert len(problems(path)) == 2
+
+
+def test_unknown_terrain_feature(tmp_path: Path) -> None:
+    path = variant(tmp_path, "[geography.conductance.features]\nPamirs = 0.2\n")
+    message = only(problems(path), path, "geography.conductance.features.Pamirs")
+    assert message.startswith("unknown terrain feature") and "Pamir" in message

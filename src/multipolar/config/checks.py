@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from multipolar.config.dynamic import with_value
 from multipolar.config.schema import DOMAINS, ParameterChangeEvent, Scenario
+from multipolar.geography import terrain_features
 from multipolar.kernels.contract import max_stable_dt
 
 __all__ = ["channel_names", "check_scenario", "stable_substeps"]
@@ -77,9 +78,13 @@ def _check_geography(s: Scenario) -> Iterator[Finding]:
             yield ("geography", hi), f"must be greater than {lo}"
         elif abs(span / g.resolution - round(span / g.resolution)) > 1e-6:
             yield ("geography", "resolution"), f"must divide the {lo}..{hi} span ({span:g} degrees)"
+    known = terrain_features()
     for name in g.conductance.features:
-        if not name:
-            yield ("geography", "conductance", "features"), "feature names must not be empty"
+        if name not in known:
+            yield (
+                ("geography", "conductance", "features", name),
+                f"unknown terrain feature; known: {', '.join(sorted(known))}",
+            )
 
 
 def _check_states_and_powers(s: Scenario) -> Iterator[Finding]:
