@@ -116,9 +116,12 @@ def diffuse_one_pass(
 ) -> np.ndarray:
     """Advance ``u`` by ``steps`` updates, one fused pass over all fields per step.
 
-    ``scratch`` is ``(n_chunks, 3, W)``: each chunk of rows computes its face conductances
-    there once per row and shares them with every field. Steps ping-pong between ``buf_a``
-    and ``buf_b``; the buffer holding the result is returned (``u`` when ``steps`` is 0).
+    The rows are split into ``n_chunks`` contiguous chunks run in parallel; a chunk takes
+    its rows ``R`` at a time (``scratch`` is ``(n_chunks, R, 3, W)``): it computes their face
+    conductances once, then updates those rows of each field in turn, so each field is
+    streamed in runs of ``R`` rows and the conductance is shared by all fields. Steps
+    ping-pong between ``buf_a`` and ``buf_b``; the buffer holding the result is returned
+    (``u`` when ``steps`` is 0).
     """
     n_fields, height, width = u.shape
     n_chunks = scratch.shape[0]
@@ -140,15 +143,28 @@ def diffuse_one_pass(
                         north = i - 1 if i > 0 else i
                         south = i + 1 if i + 1 < height else i
                         update_row(
-                            dst[f, i], src[f, i], src[f, north], src[f, south], s[f, i],
-                            cf[0], cf[1], cf[2], True, True, d[f], lam[f], dt,
+                            dst[f, i],
+                            src[f, i],
+                            src[f, north],
+                            src[f, south],
+                            s[f, i],
+                            cf[0],
+                            cf[1],
+                            cf[2],
+                            True,
+                            True,
+                            d[f],
+                            lam[f],
+                            dt,
                         )
         src = dst
     return src
 
 
 @numba.njit(cache=True, parallel=True)
-def zonal_sum_partials(u: np.ndarray, labels: np.ndarray, n_labels: int, n_chunks: int) -> np.ndarray:
+def zonal_sum_partials(
+    u: np.ndarray, labels: np.ndarray, n_labels: int, n_chunks: int
+) -> np.ndarray:
     """Per-chunk float64 sums of each field ``u[f]`` (flattened) over each label.
 
     Returns ``(n_chunks, N, n_labels)``; chunks are disjoint cell ranges, so threads never
@@ -166,7 +182,12 @@ def zonal_sum_partials(u: np.ndarray, labels: np.ndarray, n_labels: int, n_chunk
 
 
 @numba.njit(cache=True, parallel=True)
-def parallel_copy(dst: np.ndarray, src: np.ndarray) -> None:
-    """``dst[:] = src`` for 1-D arrays, split over the threads (the bandwidth yardstick)."""
-    for p in prange(src.shape[0]):
-        dst[p] = src[p]
+def parallel_copy(dst: np.ndarray, src: np.ndarray, times: int) -> None:
+    """``dst[:] = src`` for 1-D arrays, ``times`` over, split over the threads.
+
+    The bandwidth yardstick of the benchmarks: like the stepping kernels, one call makes
+    several passes, each a parallel loop.
+    """
+    for _ in range(times):
+        for p in prange(src.shape[0]):
+            dst[p] = src[p]

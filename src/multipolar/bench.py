@@ -1,0 +1,515 @@
+"""Benchmark the diffusion backends (``python -m multipolar.bench`` or ``multipolar bench``).
+
+For each backend, variant (one pass per step, or temporal blocking) and grid size it prints
+the time per step, cell updates per second, the effective bandwidth under an explicit byte
+model, that bandwidth as a fraction of a memory copy of the same byte count measured in the
+same run on the same device, and the speed-up over the NumPy reference.
+
+Byte model (:data:`BYTE_MODEL`): the compulsory traffic of one pass per step. Temporal
+blocking moves less than that, so its "effective" bandwidth can exceed the copy's; the
+ratio is then how far it beats the one-pass roofline.
+
+Imports neither Mesa nor Polars: it runs where only NumPy, Numba and CuPy are installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from multipolar._table import format_table
+from multipolar.kernels import _deps, available_backends, max_stable_dt, registered_backends
+from multipolar.kernels.registry import Backend, get_backend
+
+__all__ = ["BYTE_MODEL", "add_arguments", "main", "run"]
+
+BYTE_MODEL = (
+    "bytes/step = H*W*(12*B*K + 4): per cell and step each of the B*K fields reads u (4 B) "
+    "and s (4 B) and writes u' (4 B); the conductance c is read once (4 B)"
+)
+DEFAULT_SIZES = (256, 1024, 2048)
+_UPDATES_PER_RUN = 4e8
+_NUMPY_UPDATES_PER_RUN = 3e7
+_STEP_MULTIPLE = 16
+
+
+@dataclass(frozen=True)
+class Result:
+    """One timed configuration."""
+
+    backend: str
+    variant: str
+    size: int
+    batch: int
+    channels: int
+    steps: int
+    seconds_per_step: float
+    updates_per_second: float
+    gb_per_second: float
+    copy_gb_per_second: float
+    fraction_of_copy: float
+    host_copyto_gb_per_second: float | None
+    numpy_seconds_per_step: float | None
+    numpy_steps: int | None
+    speedup_over_numpy: float | None
+
+
+@dataclass(frozen=True)
+class EnsembleResult:
+    """A batch of B members in one call against B calls of one member."""
+
+    backend: str
+    variant: str
+    size: int
+    batch: int
+    channels: int
+    steps: int
+    batched_seconds: float
+    sequential_seconds: float
+    speedup: float
+
+
+def _sizes(values: list[str] | None) -> list[int]:
+    if not values:
+        return list(DEFAULT_SIZES)
+    sizes = [int(v) for value in values for v in value.split(",") if v.strip()]
+    if any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be positive, got {sizes}")
+    return sizes
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the benchmark's options on ``parser`` (for ``multipolar bench``)."""
+    parser.add_argument(
+        "--size",
+        action="append",
+        metavar="N[,N...]",
+        help=f"grid side N (N x N cells); repeatable or comma-separated (default {DEFAULT_SIZES})",
+    )
+    parser.add_argument("--channels", type=int, default=6, help="channels K (default 6)")
+    parser.add_argument("--batch", type=int, default=1, help="ensemble members B (default 1)")
+    parser.add_argument(
+        "--backend",
+        action="append",
+        choices=registered_backends(),
+        help="backend to time; repeatable (default: every available one)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help=f"steps per timed call (default: about {_UPDATES_PER_RUN:.0e} cell updates, "
+        f"a multiple of {_STEP_MULTIPLE}, at most 256)",
+    )
+    parser.add_argument(
+        "--numpy-steps",
+        type=int,
+        default=None,
+        help="steps per timed call of the NumPy reference (default: fewer at large sizes)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed calls per config; the median is kept"
+    )
+    parser.add_argument(
+        "--blocked",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only temporal blocking (--blocked) or only one pass per step (--no-blocked); "
+        "default: both, to compare",
+    )
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="with --batch B > 1, also time B sequential single-member runs",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+
+
+def _progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def _variants(name: str, blocked: bool | None) -> dict[str, Callable[[], Backend]]:
+    """Backend factories for the variants to time: one pass per step and/or blocking."""
+    if name == "numba":
+        from multipolar.kernels.numba_cpu import NumbaBackend
+
+        both = {
+            "one-pass": lambda: NumbaBackend(blocking=False),
+            "blocked": lambda: NumbaBackend(blocking=True),
+        }
+    elif name == "cupy":
+        from multipolar.kernels.cupy_gpu import CupyBackend
+
+        both = {"one-pass": lambda: CupyBackend(time_block=1), "blocked": lambda: CupyBackend()}
+    else:
+        return {"one-pass": lambda: get_backend(name)}
+    if blocked is None:
+        return both
+    return {k: v for k, v in both.items() if (k == "blocked") == blocked}
+
+
+def _stopwatch(backend: Backend) -> Callable[[Callable[[], Any]], float]:
+    """Seconds taken by a call: CUDA events on the GPU, the wall clock on the host."""
+    if backend.xp is np:
+
+        def host(fn: Callable[[], Any]) -> float:
+            start = time.perf_counter()
+            fn()
+            backend.synchronize()
+            return time.perf_counter() - start
+
+        return host
+    cuda = backend.xp.cuda
+
+    def device(fn: Callable[[], Any]) -> float:
+        start, stop = cuda.Event(), cuda.Event()
+        start.record()
+        fn()
+        stop.record()
+        stop.synchronize()
+        return cuda.get_elapsed_time(start, stop) / 1e3
+
+    return device
+
+
+def _copy_timers(
+    backend: Backend, n_bytes: int, passes: int
+) -> Iterator[tuple[str, Callable[[], None]]]:
+    """Copies moving ``n_bytes`` (half read, half written) ``passes`` times: the yardsticks."""
+    n = max(1, n_bytes // 8)
+    xp = backend.xp
+    src = xp.ones(n, dtype=xp.float32)
+    dst = xp.zeros(n, dtype=xp.float32)
+    if xp is np:
+        if _deps.numba_module() is not None:
+            from multipolar.kernels._numba_kernels import parallel_copy
+
+            yield "parallel", lambda: parallel_copy(dst, src, passes)
+
+        def copyto() -> None:
+            for _ in range(passes):
+                np.copyto(dst, src)
+
+        yield "copyto", copyto
+    else:
+
+        def memcpy() -> None:
+            for _ in range(passes):
+                dst.data.copy_from_device_async(src.data, src.nbytes)
+
+        yield "parallel", memcpy
+
+
+def _inputs(size: int, channels: int, batch: int, seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    shape = (channels, size, size) if batch == 1 else (batch, channels, size, size)
+    c = rng.uniform(0.05, 1.0, (size, size)).astype(np.float32)
+    D = rng.uniform(0.05, 0.25, channels).astype(np.float32)
+    lam = rng.uniform(0.0, 0.02, channels).astype(np.float32)
+    dt = 0.9 * min(max_stable_dt(d, k) for d, k in zip(D, lam, strict=True))
+    return {
+        "u": rng.random(shape, dtype=np.float32),
+        "s": rng.random(shape, dtype=np.float32) * np.float32(0.01),
+        "c": c,
+        "D": D,
+        "lam": lam,
+        "dt": dt,
+    }
+
+
+def _steps_for(name: str, updates_per_step: int, args: argparse.Namespace) -> int:
+    """Steps per timed call: about a fixed amount of work, fewer for the NumPy reference."""
+    if name == "numpy" and args.numpy_steps is not None:
+        return args.numpy_steps
+    if name == "numpy":
+        return int(max(1, min(256, round(_NUMPY_UPDATES_PER_RUN / updates_per_step))))
+    if args.steps is not None:
+        return args.steps
+    steps = _UPDATES_PER_RUN / updates_per_step
+    return int(min(256, max(_STEP_MULTIPLE, _STEP_MULTIPLE * round(steps / _STEP_MULTIPLE))))
+
+
+def _median_time(
+    backend: Backend, call: Callable[[], Any], repeats: int, extra: dict[str, Callable[[], None]]
+) -> tuple[float, dict[str, float]]:
+    """Median seconds of ``call`` over ``repeats``; each ``extra`` call timed in between."""
+    watch = _stopwatch(backend)
+    call()
+    for fn in extra.values():
+        fn()
+    backend.synchronize()
+    times: list[float] = []
+    extra_times: dict[str, list[float]] = {name: [] for name in extra}
+    for _ in range(repeats):
+        times.append(watch(call))
+        for name, fn in extra.items():
+            extra_times[name].append(watch(fn))
+    return statistics.median(times), {k: statistics.median(v) for k, v in extra_times.items()}
+
+
+def _time_numpy(data: dict[str, Any], steps: int, repeats: int) -> float:
+    ref = get_backend("numpy")
+    args = (data["u"], data["c"], data["s"], data["D"], data["lam"], data["dt"], steps)
+    seconds, _ = _median_time(ref, lambda: ref.diffuse(*args), repeats, {})
+    return seconds / steps
+
+
+def _machine(backends: list[str]) -> dict[str, str]:
+    info = {"cpu": _cpu_model(), "python": platform.python_version(), "numpy": np.__version__}
+    numba = _deps.numba_module()
+    if numba is not None:
+        info["numba"] = f"{numba.__version__} ({numba.get_num_threads()} threads)"
+    if "cupy" in backends:
+        cp = _deps.cupy_module()
+        props = cp.cuda.runtime.getDeviceProperties(cp.cuda.Device().id)
+        name = props["name"]
+        info["gpu"] = name.decode() if isinstance(name, bytes) else str(name)
+        info["cupy"] = cp.__version__
+    return info
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _bench_config(
+    name: str,
+    variant: str,
+    backend: Backend,
+    data: dict[str, Any],
+    args: argparse.Namespace,
+    size: int,
+    numpy_cache: dict[int, tuple[float, int]],
+) -> Result:
+    batch, channels = args.batch, args.channels
+    updates = size * size * batch * channels
+    n_bytes = size * size * (12 * batch * channels + 4)
+    steps = _steps_for(name, updates, args)
+    numpy_steps = _steps_for("numpy", updates, args)
+    repeats = min(3, args.repeats) if name == "numpy" else args.repeats
+    u, c, s = (backend.asarray(data[k]) for k in ("u", "c", "s"))
+
+    def call() -> Any:
+        return backend.diffuse(u, c, s, data["D"], data["lam"], data["dt"], steps)
+
+    copies = dict(_copy_timers(backend, n_bytes, steps))
+    _progress(f"{name}/{variant} {size}x{size} B={batch} K={channels}: {steps} steps x {repeats}")
+    seconds, copy_seconds = _median_time(backend, call, repeats, copies)
+    per_step = seconds / steps
+    if name == "numpy":
+        numpy_cache[size] = (per_step, steps)
+    elif size not in numpy_cache:
+        _progress(f"numpy reference {size}x{size}: {numpy_steps} steps x {min(3, repeats)}")
+        numpy_cache[size] = (_time_numpy(data, numpy_steps, min(3, repeats)), numpy_steps)
+    numpy_per_step, numpy_steps = numpy_cache[size]
+    gbps = n_bytes / per_step / 1e9
+    copy_gbps = n_bytes * steps / copy_seconds["parallel"] / 1e9
+    host_copy = copy_seconds.get("copyto")
+    return Result(
+        backend=name,
+        variant=variant,
+        size=size,
+        batch=batch,
+        channels=channels,
+        steps=steps,
+        seconds_per_step=per_step,
+        updates_per_second=updates / per_step,
+        gb_per_second=gbps,
+        copy_gb_per_second=copy_gbps,
+        fraction_of_copy=gbps / copy_gbps,
+        host_copyto_gb_per_second=None if host_copy is None else n_bytes * steps / host_copy / 1e9,
+        numpy_seconds_per_step=numpy_per_step,
+        numpy_steps=numpy_steps,
+        speedup_over_numpy=numpy_per_step / per_step,
+    )
+
+
+def _bench_ensemble(
+    name: str,
+    variant: str,
+    backend: Backend,
+    data: dict[str, Any],
+    args: argparse.Namespace,
+    size: int,
+) -> EnsembleResult:
+    batch = args.batch
+    steps = _steps_for(name, size * size * batch * args.channels, args)
+    c, s_all, u_all = (backend.asarray(data[k]) for k in ("c", "s", "u"))
+    members = [(u_all[b], s_all[b]) for b in range(batch)]
+    rest = (data["D"], data["lam"], data["dt"], steps)
+
+    def sequential() -> None:
+        for u, s in members:
+            backend.diffuse(u, c, s, *rest)
+
+    _progress(f"{name}/{variant} {size}x{size}: B={batch} batched vs {batch} sequential runs")
+    batched, _ = _median_time(
+        backend, lambda: backend.diffuse(u_all, c, s_all, *rest), args.repeats, {}
+    )
+    one_by_one, _ = _median_time(backend, sequential, args.repeats, {})
+    return EnsembleResult(
+        backend=name,
+        variant=variant,
+        size=size,
+        batch=batch,
+        channels=args.channels,
+        steps=steps,
+        batched_seconds=batched,
+        sequential_seconds=one_by_one,
+        speedup=one_by_one / batched,
+    )
+
+
+def _report(results: list[Result], ensembles: list[EnsembleResult], machine: dict[str, str]) -> str:
+    lines = [
+        "machine: " + "; ".join(f"{k} {v}" for k, v in machine.items()),
+        f"byte model: {BYTE_MODEL}",
+        "copy: a parallel copy of the same byte count on the same device, timed in the same run "
+        "(CPU: Numba prange; GPU: device-to-device memcpy with CUDA events); "
+        "copyto: np.copyto (one thread), for reference",
+        "times: median of the repeats after a warm-up call; "
+        "numpy may use fewer steps (column np steps)",
+        "",
+    ]
+    headers = [
+        "backend",
+        "variant",
+        "grid",
+        "BxK",
+        "steps",
+        "ms/step",
+        "Gupd/s",
+        "GB/s",
+        "copy GB/s",
+        "of copy",
+        "copyto GB/s",
+        "np steps",
+        "x numpy",
+    ]
+    rows = [
+        [
+            r.backend,
+            r.variant,
+            f"{r.size}x{r.size}",
+            f"{r.batch}x{r.channels}",
+            r.steps,
+            f"{r.seconds_per_step * 1e3:.3f}",
+            f"{r.updates_per_second / 1e9:.2f}",
+            f"{r.gb_per_second:.1f}",
+            f"{r.copy_gb_per_second:.1f}",
+            f"{r.fraction_of_copy:.0%}",
+            "-" if r.host_copyto_gb_per_second is None else f"{r.host_copyto_gb_per_second:.1f}",
+            r.numpy_steps,
+            f"{r.speedup_over_numpy:.1f}x",
+        ]
+        for r in results
+    ]
+    lines.append(format_table(headers, rows))
+    if ensembles:
+        lines += ["", "ensemble: B members in one call against B calls of one member (same steps)"]
+        headers = [
+            "backend",
+            "variant",
+            "grid",
+            "BxK",
+            "steps",
+            "batched ms",
+            "sequential ms",
+            "speed-up",
+        ]
+        rows = [
+            [
+                e.backend,
+                e.variant,
+                f"{e.size}x{e.size}",
+                f"{e.batch}x{e.channels}",
+                e.steps,
+                f"{e.batched_seconds * 1e3:.2f}",
+                f"{e.sequential_seconds * 1e3:.2f}",
+                f"{e.speedup:.1f}x",
+            ]
+            for e in ensembles
+        ]
+        lines.append(format_table(headers, rows))
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark described by ``args`` (see :func:`add_arguments`); exit code."""
+    try:
+        sizes = _sizes(args.size)
+    except (ValueError, argparse.ArgumentTypeError) as exc:
+        print(f"bench: --size: {exc}", file=sys.stderr)
+        return 2
+    names = args.backend or available_backends()
+    missing = [n for n in names if n not in available_backends()]
+    if missing:
+        print(
+            f"bench: backend {', '.join(missing)} not available here; "
+            f"available: {', '.join(available_backends())}",
+            file=sys.stderr,
+        )
+        return 2
+    if (
+        args.channels < 1
+        or args.batch < 1
+        or args.repeats < 1
+        or (args.steps is not None and args.steps < 1)
+    ):
+        print("bench: --channels, --batch, --repeats and --steps must be positive", file=sys.stderr)
+        return 2
+    results: list[Result] = []
+    ensembles: list[EnsembleResult] = []
+    numpy_cache: dict[int, tuple[float, int]] = {}
+    for size in sizes:
+        data = _inputs(size, args.channels, args.batch, args.seed)
+        for name in names:
+            for variant, factory in _variants(name, args.blocked).items():
+                backend = factory()
+                results.append(_bench_config(name, variant, backend, data, args, size, numpy_cache))
+                if args.sequential and args.batch > 1:
+                    ensembles.append(_bench_ensemble(name, variant, backend, data, args, size))
+    machine = _machine(names)
+    print(_report(results, ensembles, machine))
+    if args.json:
+        payload = {
+            "byte_model": BYTE_MODEL,
+            "machine": machine,
+            "results": [asdict(r) for r in results],
+            "ensembles": [asdict(e) for e in ensembles],
+        }
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(payload, f, indent=2)
+        _progress(f"wrote {args.json}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m multipolar.bench``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m multipolar.bench", description=__doc__.split("\n")[0]
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""Numba specifics: kernels compiled for float32 only, and cached."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba")
+numba_cpu = pytest.importorskip("multipolar.kernels.numba_cpu")
+from multipolar.kernels import _blocking, _numba_kernels  # noqa: E402
+
+
+def test_stepping_kernels_are_called_with_float32_scalars(make_problem):
+    # A Python float for dt would compile a float64 signature (and float64 arithmetic).
+    p = make_problem(20, 30, 2, 2)
+    numba_cpu.NumbaBackend(blocking=False).diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, 2)
+    numba_cpu.diffuse_blocked(p.u, p.c, p.s, p.D, p.lam, p.dt, 3, time_block=2, tile=(8, 8))
+    for kernel in (_numba_kernels.diffuse_one_pass, _blocking.diffuse_tiled):
+        assert kernel.signatures, kernel
+        for signature in kernel.signatures:
+            assert "float64" not in str(signature), (kernel, signature)
+
+
+@pytest.mark.parametrize("name", ["update_row", "conductance_rows"])
+def test_cell_arithmetic_is_float32_without_fastmath(name):
+    # Recompile the Python source uncached, so its LLVM IR can be read.
+    kernel = numba.njit(getattr(_numba_kernels, name).py_func)
+    row = np.zeros(16, np.float32)
+    if name == "update_row":
+        f32 = np.float32(0.5)
+        kernel(row, row, row, row, row, row, row, row, True, True, f32, f32, f32)
+    else:
+        kernel(np.ones((3, 16), np.float32), 1, row, row.copy(), row.copy(), 0, 16)
+    ir = "\n".join(kernel.inspect_llvm().values())
+    assert "fmul float" in ir or "fmul <" in ir
+    for op in ("fadd", "fsub", "fmul"):
+        assert f"{op} double" not in ir
+        assert f"{op} fast" not in ir and f"{op} contract" not in ir
+
+
+def test_kernels_are_cached_on_disk():
+    for kernel in (
+        _numba_kernels.diffuse_one_pass,
+        _numba_kernels.zonal_sum_partials,
+        _blocking.diffuse_tiled,
+    ):
+        assert kernel._cache.__class__.__name__ == "FunctionCache", kernel
+
+
+def test_zonal_sum_accepts_int32_labels_and_batches(rng):
+    u = rng.random((3, 2, 9, 11), dtype=np.float32)
+    labels = rng.integers(0, 4, (9, 11)).astype(np.int32)
+    got = numba_cpu.NumbaBackend().zonal_sum(u, labels, 4)
+    want = np.stack(
+        [
+            [[u[b, k][labels == z].sum(dtype=np.float64) for z in range(4)] for k in range(2)]
+            for b in range(3)
+        ]
+    )
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("blocking", [False, True])
+def test_results_of_earlier_calls_are_never_reused(make_problem, blocking):
+    # The backend keeps a spare buffer between calls; a returned field must stay intact.
+    backend = numba_cpu.NumbaBackend(blocking=blocking)
+    p = make_problem(31, 40, 3)
+    results = [backend.diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, steps) for steps in (1, 2, 3, 4, 5)]
+    copies = [r.copy() for r in results]
+    for steps in (2, 1, 4, 3):
+        again = backend.diffuse(results[0], p.c, p.s, p.D, p.lam, p.dt, steps)
+        assert all(again is not r for r in results)
+    for r, kept in zip(results, copies, strict=True):
+        np.testing.assert_array_equal(r, kept)
+    assert len({id(r) for r in results}) == len(results)
