@@ -24,8 +24,11 @@ def test_missing_military_figure_takes_the_median_share() -> None:
     scenario = load_scenario()
     caps = Capabilities(scenario)
     assert scenario.states["UZB"].military_expenditure is None
-    shares = sorted(s.military_expenditure.value / s.gdp.value for s in scenario.states.values()
-                    if s.military_expenditure is not None)
+    shares = sorted(
+        s.military_expenditure.value / s.gdp.value
+        for s in scenario.states.values()
+        if s.military_expenditure is not None
+    )
     n = len(shares)
     median = shares[n // 2] if n % 2 else (shares[n // 2 - 1] + shares[n // 2]) / 2
     gdp, mil = caps.of("UZB")

@@ -19,27 +19,48 @@ from multipolar.io import RUN_FILES
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     return subprocess.run(
-        [sys.executable, "-m", "multipolar.cli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600
+        [sys.executable, "-m", "multipolar.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
     )
 
 
 def test_run_writes_the_run_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
-    code = cli.main(["run", "--backend", "numpy", "--steps", "3", "--seed", "11", "--out", str(out)])
+    code = cli.main(
+        ["run", "--backend", "numpy", "--steps", "3", "--seed", "11", "--out", str(out)]
+    )
     assert code == 0
     assert f"outputs: {out}" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
     model = pl.read_parquet(out / "model.parquet")
     assert model["step"].to_list() == [0, 1, 2, 3]
     assert model.schema["date"] == pl.Date
-    for column in ("polarity_n_eff", "bloc_polarization", "ca_share_RUS", "ca_share_CHN", "ca_share_USA",
-                   "rivalry_rus_chn_ca", "cohesion_CSTO", "members_SCO"):
+    for column in (
+        "polarity_n_eff",
+        "bloc_polarization",
+        "ca_share_RUS",
+        "ca_share_CHN",
+        "ca_share_USA",
+        "rivalry_rus_chn_ca",
+        "cohesion_CSTO",
+        "members_SCO",
+    ):
         assert column in model.columns
-    shares = model.select(pl.sum_horizontal("ca_share_RUS", "ca_share_CHN", "ca_share_USA")).to_series()
+    shares = model.select(
+        pl.sum_horizontal("ca_share_RUS", "ca_share_CHN", "ca_share_USA")
+    ).to_series()
     assert np.allclose(shares.to_numpy(), 1.0)
     states = pl.read_parquet(out / "states.parquet")
     assert states.height == 4 * 21
-    aligned = states.select(pl.sum_horizontal("align_RUS", "align_CHN", "align_USA")).to_series().to_numpy()
+    aligned = (
+        states.select(pl.sum_horizontal("align_RUS", "align_CHN", "align_USA"))
+        .to_series()
+        .to_numpy()
+    )
     assert np.allclose(aligned, 1.0)
     basins = pl.read_parquet(out / "basins.parquet")
     assert set(basins["basin"]) >= {"Ferghana", "Tarim", "Caspian", "Aral"}
@@ -69,7 +90,9 @@ def test_interrupted_run_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     assert list(tmp_path.iterdir()) == []
 
 
-def test_existing_output_directory_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_existing_output_directory_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "run"
     out.mkdir()
     assert cli.main(["run", "--backend", "numpy", "--steps", "1", "--out", str(out)]) == 2
@@ -77,10 +100,14 @@ def test_existing_output_directory_is_refused(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_validate_ok_and_bad_without_traceback(tmp_path: Path) -> None:
-    good = run_cli("validate", "configs/central_asia_2023.toml", cwd=Path(__file__).resolve().parents[1])
+    good = run_cli(
+        "validate", "configs/central_asia_2023.toml", cwd=Path(__file__).resolve().parents[1]
+    )
     assert good.returncode == 0 and good.stdout.strip() == "ok"
     bad = tmp_path / "bad.toml"
-    bad.write_text('name = "bad"\nextends = "central_asia_2023.toml"\n[alignment]\nrate = 3\nrat = 1\n')
+    bad.write_text(
+        'name = "bad"\nextends = "central_asia_2023.toml"\n[alignment]\nrate = 3\nrat = 1\n'
+    )
     result = run_cli("validate", str(bad))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -97,10 +124,20 @@ def test_unavailable_backend_names_the_available_ones(tmp_path: Path) -> None:
 
 def test_steps_beyond_the_scenario_are_bad_input(tmp_path: Path) -> None:
     result = run_cli("run", "--backend", "numpy", "--steps", "500", "--out", str(tmp_path / "x"))
-    assert result.returncode == 2 and "Traceback" not in result.stderr and "--steps" in result.stderr
+    assert (
+        result.returncode == 2 and "Traceback" not in result.stderr and "--steps" in result.stderr
+    )
 
 
 def test_malformed_set_is_bad_input(tmp_path: Path) -> None:
-    result = run_cli("validate", "configs/central_asia_2023.toml", "--set", "alignment.rate",
-                     cwd=Path(__file__).resolve().parents[1])
-    assert result.returncode == 2 and "--set: alignment.rate: expected dotted.key=value" in result.stderr
+    result = run_cli(
+        "validate",
+        "configs/central_asia_2023.toml",
+        "--set",
+        "alignment.rate",
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert (
+        result.returncode == 2
+        and "--set: alignment.rate: expected dotted.key=value" in result.stderr
+    )

@@ -95,7 +95,9 @@ def test_rival_enlargement_boosts_russian_security_effort(scenario) -> None:
     boosts.append(model.boost[rus])
     assert boosts[finland - 1] == 0.0
     partnership = scenario.partnership.get("USA-RUS", 0.0)
-    assert boosts[finland] == pytest.approx(scenario.security_dilemma.enlargement_response * (1 - partnership))
+    assert boosts[finland] == pytest.approx(
+        scenario.security_dilemma.enlargement_response * (1 - partnership)
+    )
 
 
 def test_same_seed_same_tables_and_other_seed_differs(scenario) -> None:
@@ -114,7 +116,9 @@ def test_same_seed_same_tables_and_other_seed_differs(scenario) -> None:
 def test_influence_layer_is_a_lazy_host_copy(scenario) -> None:
     model = MultipolarModel(scenario, backend="numpy", spinup_months=1)
     a = model.influence("RUS.security")
-    assert a is model.influence("RUS.security") or np.shares_memory(a, model.influence("RUS.security"))
+    assert a is model.influence("RUS.security") or np.shares_memory(
+        a, model.influence("RUS.security")
+    )
     assert a.shape == model.geography.country.shape
     assert np.all(a >= 0) and a.max() > 0
     layer = model.influence_layer("CHN.economy")
@@ -144,7 +148,9 @@ def test_parameter_change_takes_effect_on_its_date() -> None:
 
 def test_capacity_shock_lowers_russian_security_budget() -> None:
     base = MultipolarModel(load_scenario(), backend="numpy", spinup_months=0)
-    drained = MultipolarModel(load_scenario("ukraine_war_drain.toml"), backend="numpy", spinup_months=0)
+    drained = MultipolarModel(
+        load_scenario("ukraine_war_drain.toml"), backend="numpy", spinup_months=0
+    )
     rus = base.power_index["RUS"]
     assert drained.last_budgets[rus, 0] == pytest.approx(0.75 * base.last_budgets[rus, 0], rel=1e-9)
     assert drained.last_budgets[rus, 1] == pytest.approx(base.last_budgets[rus, 1], rel=1e-9)
@@ -153,7 +159,12 @@ def test_capacity_shock_lowers_russian_security_budget() -> None:
 def test_batch_run_sweeps_keyword_overrides(scenario) -> None:
     results = mesa.batch_run(
         MultipolarModel,
-        parameters={"scenario": [scenario], "backend": "numpy", "spinup_months": 0, "alignment__rate": [0.02, 0.3]},
+        parameters={
+            "scenario": [scenario],
+            "backend": "numpy",
+            "spinup_months": 0,
+            "alignment__rate": [0.02, 0.3],
+        },
         rng=[3],
         max_steps=4,
         number_processes=1,

@@ -36,6 +36,8 @@ def test_backend_matches_numpy_reference(backend: str, reference) -> None:
         assert other.columns == frame.columns and other.height == frame.height, name
         for column in frame.columns:
             if frame[column].dtype.is_float():
-                np.testing.assert_allclose(other[column].to_numpy(), frame[column].to_numpy(), rtol=1e-4, atol=1e-7)
+                np.testing.assert_allclose(
+                    other[column].to_numpy(), frame[column].to_numpy(), rtol=1e-4, atol=1e-7
+                )
             else:
                 assert other[column].to_list() == frame[column].to_list(), (name, column)

@@ -19,7 +19,14 @@ _LAZY = {
     "default_scenario_path": "multipolar.config",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "MultipolarModel",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "default_scenario_path",
+    "load_scenario",
+]
 
 if TYPE_CHECKING:
     from multipolar.config import Scenario, ScenarioError, default_scenario_path, load_scenario

@@ -46,7 +46,9 @@ class Capabilities:
                 for s in states
             ]
         )
-        self.shock: dict[tuple[str, str], float] = {(p, d): 1.0 for p in self.powers for d in DOMAINS}
+        self.shock: dict[tuple[str, str], float] = {
+            (p, d): 1.0 for p in self.powers for d in DOMAINS
+        }
         self._recovery: dict[tuple[str, str], float] = {}
         self._power_index = [self.codes.index(p) for p in self.powers]
         self.gdp = self._gdp0.copy()

@@ -41,7 +41,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides)
     months = step_of(scenario.run.start, scenario.run.end)
     if args.steps is not None and not 0 <= args.steps <= months:
-        print(f"--steps: must lie in 0..{months} for {scenario.name} (extend it with --set run.end=...)", file=sys.stderr)
+        print(
+            f"--steps: must lie in 0..{months} for {scenario.name} "
+            "(extend it with --set run.end=...)",
+            file=sys.stderr,
+        )
         return BAD_INPUT
     result = run_scenario(scenario, backend=args.backend, steps=args.steps, out=args.out)
     model = result.model
@@ -71,17 +75,34 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="multipolar", description="Agent-based simulation of great-power competition in Central Asia."
+        prog="multipolar",
+        description="Agent-based simulation of great-power competition in Central Asia.",
     )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a scenario and write its outputs")
-    run.add_argument("scenario", nargs="?", default=None, help="scenario file (default: bundled Central Asia 2023)")
-    run.add_argument("--backend", default="auto", help="auto | numpy | numba | cupy (default: auto)")
-    run.add_argument("--steps", type=int, default=None, help="months to run (default: the whole scenario)")
-    run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's run.seed)")
-    run.add_argument("--out", type=Path, default=None, help="run directory to create (default: runs/<name>-<time>)")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="scenario file (default: bundled Central Asia 2023)",
+    )
+    run.add_argument(
+        "--backend", default="auto", help="auto | numpy | numba | cupy (default: auto)"
+    )
+    run.add_argument(
+        "--steps", type=int, default=None, help="months to run (default: the whole scenario)"
+    )
+    run.add_argument(
+        "--seed", type=int, default=None, help="random seed (default: the scenario's run.seed)"
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="run directory to create (default: runs/<name>-<time>)",
+    )
     _add_scenario_options(run)
     run.set_defaults(handler=_cmd_run)
 
@@ -90,7 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenario_options(validate)
     validate.set_defaults(handler=_cmd_validate)
 
-    bench = sub.add_parser("bench", help="benchmark the diffusion backends against the memory-copy bandwidth")
+    bench = sub.add_parser(
+        "bench", help="benchmark the diffusion backends against the memory-copy bandwidth"
+    )
     _add_bench_arguments(bench)
     bench.set_defaults(handler=_cmd_bench)
     return parser

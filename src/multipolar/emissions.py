@@ -80,14 +80,24 @@ def collect_sources(model: MultipolarModel) -> SourceBatch:
     for base in params.bases:
         if base.id in model.active_bases:
             i = model.power_index[base.power]
-            builder.base(channel(base.power, SECURITY), base.id, budget[i, SECURITY] * base.strength)
+            builder.base(
+                channel(base.power, SECURITY), base.id, budget[i, SECURITY] * base.strength
+            )
     for project in params.projects:
         corridor = model.layout.corridors.get(project.id)
         if project.id in model.active_projects and corridor is not None:
             i = model.power_index[project.power]
             j = DOMAINS.index(project.domain)
-            hosts = sum(share * model.state(h).alignment[i] for h, share in corridor.hosts.items() if h in model.params.states)
-            amount = budget[i, j] * project.strength * (1.0 + params.statecraft.return_on_alignment * hosts)
+            hosts = sum(
+                share * model.state(h).alignment[i]
+                for h, share in corridor.hosts.items()
+                if h in model.params.states
+            )
+            amount = (
+                budget[i, j]
+                * project.strength
+                * (1.0 + params.statecraft.return_on_alignment * hosts)
+            )
             builder.corridor(channel(project.power, j), project.id, amount)
     for org in model.organizations.values():
         members = [m for m in model.memberships.members(org.code) if model.layout.cells_of(m) > 0]

@@ -39,14 +39,21 @@ class Applied:
 def _site_events(scenario: Scenario) -> list[Event]:
     start, end = scenario.run.start, scenario.run.end
     derived: list[Event] = []
-    for kind, items, key in (("base", scenario.bases, "base"), ("project", scenario.projects, "project")):
+    for kind, items, key in (
+        ("base", scenario.bases, "base"),
+        ("project", scenario.projects, "project"),
+    ):
         opening = "base_open" if kind == "base" else "project_launch"
         closing = f"{kind}_close"
         for item in items:
             if start < item.opened < end:
-                derived.append(SiteEvent(kind=opening, date=item.opened, source=item.source, **{key: item.id}))
+                derived.append(
+                    SiteEvent(kind=opening, date=item.opened, source=item.source, **{key: item.id})
+                )
             if item.closed is not None and start < item.closed < end:
-                derived.append(SiteEvent(kind=closing, date=item.closed, source=item.source, **{key: item.id}))
+                derived.append(
+                    SiteEvent(kind=closing, date=item.closed, source=item.source, **{key: item.id})
+                )
     return derived
 
 
@@ -116,6 +123,8 @@ def apply_event(model: MultipolarModel, event: Event) -> None:
         case "project_close":
             model.active_projects.discard(event.project)
         case "capacity_shock":
-            model.capabilities.apply_shock(event.power, event.domain, event.factor, event.recovery_per_year)
+            model.capabilities.apply_shock(
+                event.power, event.domain, event.factor, event.recovery_per_year
+            )
         case "parameter_change":
             model.set_params(with_value(model.params, event.key, event.value))

@@ -54,7 +54,14 @@ def model_tables(model: MultipolarModel) -> dict[str, pl.DataFrame]:
     }
     events = pl.DataFrame(
         [
-            {"step": a.step, "date": a.date, "kind": a.kind, "subject": a.subject, "detail": a.detail, "cause": a.cause}
+            {
+                "step": a.step,
+                "date": a.date,
+                "kind": a.kind,
+                "subject": a.subject,
+                "detail": a.detail,
+                "cause": a.cause,
+            }
             for a in model.applied
         ],
         schema={
@@ -86,7 +93,11 @@ def _git_revision() -> str | None:
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -144,6 +155,8 @@ def write_run(model: MultipolarModel, out: Path, extra: dict[str, Any] | None = 
             "rows": {name: frame.height for name, frame in tables.items()},
             **(extra or {}),
         }
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        (folder / "manifest.json").write_text(
+            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+        )
 
     return write_atomically(out, fill)

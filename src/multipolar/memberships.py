@@ -54,7 +54,9 @@ class MembershipTable:
 
     def organizations_of(self, state: str) -> list[str]:
         """Organizations where ``state`` is an active member."""
-        return [org for (org, s), (status, _) in self._rows.items() if s == state and status == "active"]
+        return [
+            org for (org, s), (status, _) in self._rows.items() if s == state and status == "active"
+        ]
 
     def join(self, organization: str, state: str, date: dt.date, cause: str) -> bool:
         """Make ``state`` an active member (joining or resuming); False if it already is one."""

@@ -109,7 +109,13 @@ class MultipolarModel(mesa.Model):
         self.field = InfluenceField(
             self.backend,
             self.geography,
-            np.array([getattr(spec.diffusion, d).diffusivity / res2 for _ in self.powers for d in DOMAINS]),
+            np.array(
+                [
+                    getattr(spec.diffusion, d).diffusivity / res2
+                    for _ in self.powers
+                    for d in DOMAINS
+                ]
+            ),
             np.array([getattr(spec.diffusion, d).decay for _ in self.powers for d in DOMAINS]),
             self.substeps,
         )
@@ -120,10 +126,18 @@ class MultipolarModel(mesa.Model):
         for code, org in spec.organizations.items():
             for iso3, joined in sorted(org.members.items(), key=lambda kv: kv[1]):
                 self.memberships.join(code, iso3, joined, cause="initial")
-        self.treaty_status = {(t, p): s for t, treaty in spec.treaties.items() for p, s in treaty.parties.items()}
-        self.active_bases = {b.id for b in spec.bases if b.opened <= self.date and (b.closed is None or b.closed > self.date)}
+        self.treaty_status = {
+            (t, p): s for t, treaty in spec.treaties.items() for p, s in treaty.parties.items()
+        }
+        self.active_bases = {
+            b.id
+            for b in spec.bases
+            if b.opened <= self.date and (b.closed is None or b.closed > self.date)
+        }
         self.active_projects = {
-            p.id for p in spec.projects if p.opened <= self.date and (p.closed is None or p.closed > self.date)
+            p.id
+            for p in spec.projects
+            if p.opened <= self.date and (p.closed is None or p.closed > self.date)
         }
         self.boost = np.zeros(len(self.powers))
         self.last_budgets = np.zeros((len(self.powers), len(DOMAINS)))
@@ -163,7 +177,7 @@ class MultipolarModel(mesa.Model):
         return matrix
 
     def _initial_alignment(self, iso3: str) -> np.ndarray:
-        """Great powers: themselves. Others: as given, else 1 plus ties to organizations' leaders."""
+        """Great powers: themselves. Others: as given, else 1 plus ties to organization leaders."""
         n = len(self.powers)
         if iso3 in self.power_index:
             return np.eye(n)[self.power_index[iso3]]
@@ -184,7 +198,7 @@ class MultipolarModel(mesa.Model):
         return self.power_index[power] * len(DOMAINS) + domain
 
     def ties(self, iso3: str) -> np.ndarray:
-        """Institutional pull toward each power: leader shares summed over the state's organizations."""
+        """Institutional pull toward each power: leader shares summed over the organizations."""
         ties = np.zeros(len(self.powers))
         for code in self.memberships.organizations_of(iso3):
             leaders = self.params.organizations[code].leaders
@@ -207,14 +221,17 @@ class MultipolarModel(mesa.Model):
         return factor
 
     def on_enlargement(self, organization: str) -> None:
-        """A rival organization enlarged: step up each other power's security effort (mechanism 2)."""
+        """A rival organization enlarged: step up other powers' security effort (mechanism 2)."""
         leaders = self.params.organizations[organization].leaders
         total = sum(leaders.values())
         response = self.params.security_dilemma.enlargement_response
         for i, power in enumerate(self.powers):
             if power in leaders:
                 continue
-            rivalry = sum(w / total * (1.0 - self.partnership[i, self.power_index[p]]) for p, w in leaders.items())
+            rivalry = sum(
+                w / total * (1.0 - self.partnership[i, self.power_index[p]])
+                for p, w in leaders.items()
+            )
             self.boost[i] += response * rivalry
 
     def set_params(self, params: Scenario) -> None:

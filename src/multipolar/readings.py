@@ -35,11 +35,13 @@ class Readings:
         reference = by_power[:, :, 1:].sum(axis=(0, 2)) / max(land, 1)
         mean = by_power / np.maximum(counts, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self._levels = np.where(reference[None, :, None] > 0, mean / reference[None, :, None], 0.0)
+            self._levels = np.where(
+                reference[None, :, None] > 0, mean / reference[None, :, None], 0.0
+            )
         self._levels[:, :, 0] = 0.0
 
     def levels(self, iso3: str) -> tuple[np.ndarray, np.ndarray]:
-        """(security, economy) levels of each power over a state's territory; zeros outside the grid."""
+        """(security, economy) levels of each power over a state's land (0 outside the grid)."""
         label = self._layout.label.get(iso3)
         if label is None:
             zero = np.zeros(self.n_powers)

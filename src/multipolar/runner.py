@@ -60,7 +60,9 @@ def run_scenario(
         raise ValueError(f"--steps must lie in 0..{model.n_steps} for this scenario")
     show = sys.stderr.isatty() if progress is None else progress
     start = time.perf_counter()
-    with tqdm(total=total, disable=not show, unit="month", desc=scenario.name, file=sys.stderr) as bar:
+    with tqdm(
+        total=total, disable=not show, unit="month", desc=scenario.name, file=sys.stderr
+    ) as bar:
         for _ in range(total):
             model.step()
             bar.set_postfix_str(model.date.isoformat(), refresh=False)

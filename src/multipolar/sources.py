@@ -49,7 +49,8 @@ class SourceLayout:
         self.label: dict[str, int] = {
             iso3: geography.country_codes.index(iso3)
             for iso3 in scenario.states
-            if iso3 in geography.country_codes and self.cell_counts[geography.country_codes.index(iso3)] > 0
+            if iso3 in geography.country_codes
+            and self.cell_counts[geography.country_codes.index(iso3)] > 0
         }
         grid = geography.grid
         self.base_cell: dict[str, tuple[int, int]] = {

@@ -19,7 +19,9 @@ def test_cohesion_is_the_followers_mean_alignment_with_the_leaders(model) -> Non
     followers = csto.followers()
     assert {s.iso3 for s in followers} == {"ARM", "BLR", "KAZ", "KGZ", "TJK"}
     for i, state in enumerate(followers):
-        state.alignment = np.eye(3)[rus] * 0.1 * (i + 1) + np.eye(3)[(rus + 1) % 3] * (1 - 0.1 * (i + 1))
+        state.alignment = np.eye(3)[rus] * 0.1 * (i + 1) + np.eye(3)[(rus + 1) % 3] * (
+            1 - 0.1 * (i + 1)
+        )
     csto.update_cohesion()
     assert csto.cohesion == pytest.approx(np.mean([0.1, 0.2, 0.3, 0.4, 0.5]))
 

@@ -15,7 +15,9 @@ def model() -> MultipolarModel:
 
 
 def with_levels(model, monkeypatch, security, economy) -> None:
-    monkeypatch.setattr(model.readings, "levels", lambda iso3: (np.array(security), np.array(economy)))
+    monkeypatch.setattr(
+        model.readings, "levels", lambda iso3: (np.array(security), np.array(economy))
+    )
 
 
 def test_softmax_is_a_distribution() -> None:

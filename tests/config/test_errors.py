@@ -31,7 +31,7 @@ def only(lines: list[str], file: Path | str, key: str) -> str:
 
 
 def test_wrong_type(tmp_path: Path) -> None:
-    path = variant(tmp_path, "[alignment]\nrate = \"fast\"\n")
+    path = variant(tmp_path, '[alignment]\nrate = "fast"\n')
     assert "number" in only(problems(path), path, "alignment.rate")
 
 
@@ -53,8 +53,14 @@ def test_date_out_of_calendar_range(tmp_path: Path) -> None:
 
 
 def test_event_date_out_of_calendar_range(tmp_path: Path) -> None:
-    path = variant(tmp_path, '[[events]]\ndate = 2150-01-01\nkind = "join"\norganization = "SCO"\nstate = "TKM"\n')
-    assert any(line.startswith(f"{path}: events.") and ".date: " in line and "2100" in line for line in problems(path))
+    path = variant(
+        tmp_path,
+        '[[events]]\ndate = 2150-01-01\nkind = "join"\norganization = "SCO"\nstate = "TKM"\n',
+    )
+    assert any(
+        line.startswith(f"{path}: events.") and ".date: " in line and "2100" in line
+        for line in problems(path)
+    )
 
 
 def test_run_must_end_after_it_starts(tmp_path: Path) -> None:
@@ -114,7 +120,9 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 def test_unstable_diffusion_names_channel_and_largest_dt(tmp_path: Path) -> None:
     path = variant(tmp_path, "[diffusion]\nsubsteps = 2\n")
-    message = " | ".join(line for line in problems(path) if line.startswith(f"{path}: diffusion.substeps: "))
+    message = " | ".join(
+        line for line in problems(path) if line.startswith(f"{path}: diffusion.substeps: ")
+    )
     assert "RUS.security" in message and "CHN.economy" in message
     # D = 0.5 deg^2/month at 0.25 deg = 8 cells^2/month; 4 * 8 * 1.0 + 0.2 = 32.2 -> dt <= 1/32.2
     assert f"largest stable dt {1 / 32.2:.4g}" in message
@@ -143,12 +151,16 @@ def test_circular_extends(tmp_path: Path) -> None:
 def test_unknown_event_kind(tmp_path: Path) -> None:
     path = variant(tmp_path, '[[events]]\ndate = 2025-01-01\nkind = "invade"\n')
     lines = problems(path)
-    assert any(line.startswith(f"{path}: events.") and "unknown kind 'invade'" in line for line in lines)
+    assert any(
+        line.startswith(f"{path}: events.") and "unknown kind 'invade'" in line for line in lines
+    )
 
 
 def test_parameter_change_of_fixed_section(tmp_path: Path) -> None:
     path = variant(
-        tmp_path, '[[events]]\ndate = 2025-01-01\nkind = "parameter_change"\nkey = "diffusion.safety"\nvalue = 0.5\n'
+        tmp_path,
+        '[[events]]\ndate = 2025-01-01\nkind = "parameter_change"\n'
+        'key = "diffusion.safety"\nvalue = 0.5\n',
     )
     assert any("cannot change during a run" in line for line in problems(path))
 

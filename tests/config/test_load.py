@@ -9,8 +9,27 @@ from multipolar.config import bundled_scenarios, load_scenario, override
 
 def test_default_scenario_has_the_states_and_events_of_the_issue() -> None:
     s = load_scenario()
-    for iso3 in ("USA", "RUS", "CHN", "KAZ", "KGZ", "TJK", "TKM", "UZB", "AFG", "IRN", "TUR", "IND",
-                 "PAK", "MNG", "AZE", "ARM", "GEO", "BLR", "UKR"):
+    for iso3 in (
+        "USA",
+        "RUS",
+        "CHN",
+        "KAZ",
+        "KGZ",
+        "TJK",
+        "TKM",
+        "UZB",
+        "AFG",
+        "IRN",
+        "TUR",
+        "IND",
+        "PAK",
+        "MNG",
+        "AZE",
+        "ARM",
+        "GEO",
+        "BLR",
+        "UKR",
+    ):
         assert iso3 in s.states
     kinds = {(e.kind, getattr(e, "state", ""), getattr(e, "organization", "")) for e in s.events}
     assert ("join", "FIN", "NATO") in kinds
@@ -18,7 +37,10 @@ def test_default_scenario_has_the_states_and_events_of_the_issue() -> None:
     assert ("join", "IRN", "SCO") in kinds
     assert ("join", "BLR", "SCO") in kinds
     assert ("suspend", "ARM", "CSTO") in kinds
-    assert any(e.kind == "treaty_withdraw" and e.state == "RUS" and str(e.date) == "2023-11-07" for e in s.events)
+    assert any(
+        e.kind == "treaty_withdraw" and e.state == "RUS" and str(e.date) == "2023-11-07"
+        for e in s.events
+    )
     for state in s.states.values():
         assert state.gdp.source and state.gdp.year
 
@@ -31,7 +53,9 @@ def test_every_bundled_scenario_validates() -> None:
 
 
 def test_set_overrides_parse_toml_values() -> None:
-    s = load_scenario(None, ["alignment.rate=0.2", "diffusion.substeps=40", "metrics.focus_role=other"])
+    s = load_scenario(
+        None, ["alignment.rate=0.2", "diffusion.substeps=40", "metrics.focus_role=other"]
+    )
     assert s.alignment.rate == 0.2
     assert s.diffusion.substeps == 40
     assert s.metrics.focus_role == "other"
@@ -51,4 +75,6 @@ def test_variant_extends_and_appends_events(tmp_path: Path) -> None:
 
 
 def test_keyword_override_matches_set() -> None:
-    assert override(load_scenario(), {"alignment__rate": 0.3}) == load_scenario(None, ["alignment.rate=0.3"])
+    assert override(load_scenario(), {"alignment__rate": 0.3}) == load_scenario(
+        None, ["alignment.rate=0.3"]
+    )

@@ -63,7 +63,9 @@ class OrganizationAgent(mesa.Agent):
         """Cohesion: the active followers' mean alignment with the leaders (1 with none)."""
         followers = self.followers()
         self.cohesion = (
-            sum(self.alignment_with_leaders(s) for s in followers) / len(followers) if followers else 1.0
+            sum(self.alignment_with_leaders(s) for s in followers) / len(followers)
+            if followers
+            else 1.0
         )
 
     def apply_rules(self, date: dt.date) -> list[tuple[str, str]]:
@@ -81,7 +83,9 @@ class OrganizationAgent(mesa.Agent):
             # each counter runs only while its action is possible, so that, say, a member's
             # long loyalty does not count toward resuming right after it suspends
             below = self._below[iso3] = (
-                self._below.get(iso3, 0) + 1 if status is not None and level < rules.leave_threshold else 0
+                self._below.get(iso3, 0) + 1
+                if status is not None and level < rules.leave_threshold
+                else 0
             )
             above = self._above[iso3] = (
                 self._above.get(iso3, 0) + 1 if may_join and level > rules.join_threshold else 0

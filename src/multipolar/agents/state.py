@@ -44,7 +44,9 @@ class StateAgent(mesa.Agent):
 
     model: MultipolarModel
 
-    def __init__(self, model: MultipolarModel, iso3: str, spec: StateSpec, alignment: np.ndarray) -> None:
+    def __init__(
+        self, model: MultipolarModel, iso3: str, spec: StateSpec, alignment: np.ndarray
+    ) -> None:
         super().__init__(model)
         self.iso3 = iso3
         self.spec = spec
@@ -65,8 +67,12 @@ class StateAgent(mesa.Agent):
         params = self.model.params.alignment
         if not self.in_grid:
             return self._exogenous_utilities()
-        need_sec = self.spec.security_need if self.spec.security_need is not None else params.security_need
-        need_eco = self.spec.economy_need if self.spec.economy_need is not None else params.economy_need
+        need_sec = (
+            self.spec.security_need if self.spec.security_need is not None else params.security_need
+        )
+        need_eco = (
+            self.spec.economy_need if self.spec.economy_need is not None else params.economy_need
+        )
         security, economy = self.model.readings.levels(self.iso3)
         f_sec = np.log1p(security / params.saturation)
         f_eco = np.log1p(economy / params.saturation)
@@ -83,12 +89,16 @@ class StateAgent(mesa.Agent):
         )
 
     def _exogenous_utilities(self) -> np.ndarray:
-        """A state outside the grid reads no fields: it keeps its initial alignment,
-        shifted only by changes in its memberships since the start."""
+        """Utilities of a state outside the grid, which reads no fields.
+
+        It keeps its initial alignment, shifted only by membership changes since the start.
+        """
         params = self.model.params.alignment
         start = self.model.initial_alignment[self.iso3]
         baseline = params.temperature * np.log(np.maximum(start, 1e-12))
-        return baseline + params.institution_weight * (self.model.ties(self.iso3) - self._initial_ties)
+        return baseline + params.institution_weight * (
+            self.model.ties(self.iso3) - self._initial_ties
+        )
 
     def step(self, shock: np.ndarray | None = None) -> None:
         """Move the alignment toward the softmax of this month's utilities (plus a random shock)."""

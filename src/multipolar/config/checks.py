@@ -66,7 +66,7 @@ def _check_stability(s: Scenario) -> Iterator[Finding]:
                 f"unstable for channels {channels}: dt = 1/{s.diffusion.substeps} = {dt:.4g} month "
                 f"exceeds the largest stable dt {limit:.4g} (D = {d_cells:.4g} cells^2/month at "
                 f"{s.geography.resolution} degree, decay {spec.decay:g}/month, max conductance "
-                f"{c_max:g}); use substeps >= {math.ceil(1.0 / limit)} or \"auto\"",
+                f'{c_max:g}); use substeps >= {math.ceil(1.0 / limit)} or "auto"',
             )
 
 
@@ -102,7 +102,7 @@ def _check_states_and_powers(s: Scenario) -> Iterator[Finding]:
         if power not in s.states:
             yield ("powers", power), "no state with this code"
         elif s.states[power].role != "great_power":
-            yield ("powers", power), "its state must have role = \"great_power\""
+            yield ("powers", power), 'its state must have role = "great_power"'
         elif s.states[power].gdp_growth is None:
             yield ("states", power, "gdp_growth"), "a great power needs a sourced gdp_growth"
         for n, iso3 in enumerate(spec.near_abroad):
@@ -113,7 +113,10 @@ def _check_states_and_powers(s: Scenario) -> Iterator[Finding]:
     for pair in s.partnership:
         a, sep, b = pair.partition("-")
         if not sep or a not in s.powers or b not in s.powers or a == b:
-            yield ("partnership", pair), "keys must be two different powers joined by '-', e.g. RUS-CHN"
+            yield (
+                ("partnership", pair),
+                "keys must be two different powers joined by '-', e.g. RUS-CHN",
+            )
     for bloc, members in s.metrics.blocs.items():
         for n, power in enumerate(members):
             if power not in s.powers:

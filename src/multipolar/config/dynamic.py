@@ -37,7 +37,8 @@ def with_value(scenario: Scenario, key: str, value: Any) -> Scenario:
     parts = key.split(".")
     if parts[0] not in DYNAMIC_SECTIONS:
         raise ValueError(
-            f"{key!r} cannot change during a run; changeable sections: {', '.join(DYNAMIC_SECTIONS)}"
+            f"{key!r} cannot change during a run; "
+            f"changeable sections: {', '.join(DYNAMIC_SECTIONS)}"
         )
     data = scenario.model_dump()
     node: Any = data

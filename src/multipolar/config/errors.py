@@ -21,7 +21,7 @@ class Problem:
 
 
 class ScenarioError(ValueError):
-    """A scenario could not be loaded; ``problems`` lists every problem found, not just the first."""
+    """A scenario could not be loaded; ``problems`` lists every problem, not just the first."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: list[Problem] = list(dict.fromkeys(problems))

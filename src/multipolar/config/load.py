@@ -170,7 +170,9 @@ def _unwrap(annotation: Any) -> Any:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
             options = [a for a in typing.get_args(annotation) if a is not type(None)]
-            models = [a for a in options if _is_model(a) or typing.get_origin(a) in (dict, tuple, list)]
+            models = [
+                a for a in options if _is_model(a) or typing.get_origin(a) in (dict, tuple, list)
+            ]
             if len(models) != 1:
                 return None
             annotation = models[0]

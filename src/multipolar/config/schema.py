@@ -123,7 +123,9 @@ class PowerSpec(_Strict):
     """How a great power projects its capability into the region (assumptions, sweepable)."""
 
     regional_weight: Fraction = 1.0
-    effort: dict[Domain, Fraction] = Field(default_factory=lambda: {"security": 0.5, "economy": 0.5})
+    effort: dict[Domain, Fraction] = Field(
+        default_factory=lambda: {"security": 0.5, "economy": 0.5}
+    )
     territory_weight: NonNegative = 1.0
     near_abroad: tuple[str, ...] = ()
 
@@ -153,7 +155,9 @@ class OrganizationSpec(_Strict):
     source: str = ""
     note: str = ""
     leaders: dict[str, Positive] = Field(default_factory=dict)
-    domains: dict[Domain, Fraction] = Field(default_factory=lambda: {"security": 0.5, "economy": 0.5})
+    domains: dict[Domain, Fraction] = Field(
+        default_factory=lambda: {"security": 0.5, "economy": 0.5}
+    )
     strength: NonNegative = 1.0
     rules: MembershipRules = Field(default_factory=MembershipRules)
 

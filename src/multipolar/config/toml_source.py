@@ -76,7 +76,9 @@ def _merge_table(
             old.extend(value)
             for i, v in enumerate(value):
                 _record(v, (*here, offset + i), label, origins)
-        elif key == () and name in _MERGE_BY_ID and isinstance(old, list) and isinstance(value, list):
+        elif (
+            key == () and name in _MERGE_BY_ID and isinstance(old, list) and isinstance(value, list)
+        ):
             _merge_by_id(old, value, here, label, origins)
         else:
             _forget(here, origins)
@@ -117,7 +119,9 @@ def _toml_problem(path: Path, label: str, error: tomllib.TOMLDecodeError) -> Pro
         return Problem(label, key, f"declared twice (second time at line {twice['line']})")
     duplicate = _duplicate_key(path.read_text(encoding="utf-8", errors="replace"))
     if "Cannot overwrite" in text and duplicate:
-        return Problem(label, duplicate[0], f"defined twice (lines {duplicate[1]} and {duplicate[2]})")
+        return Problem(
+            label, duplicate[0], f"defined twice (lines {duplicate[1]} and {duplicate[2]})"
+        )
     line = _AT_LINE.search(text)
     where = f"line {line['line']}" if line else "end of file"
     return Problem(label, where, f"malformed TOML: {_AT_LINE.sub('', text).strip()}")
@@ -169,7 +173,9 @@ def _resolve_extends(name: Any, child: Path, label: str, search: Iterable[Path])
         candidate = (folder / name).resolve()
         if candidate.is_file():
             return candidate
-    raise ScenarioError([Problem(label, "extends", f"no scenario file {name!r} next to this file or bundled")])
+    raise ScenarioError(
+        [Problem(label, "extends", f"no scenario file {name!r} next to this file or bundled")]
+    )
 
 
 def read_layers(path: Path, search: Iterable[Path] = ()) -> Layered:
@@ -180,7 +186,9 @@ def read_layers(path: Path, search: Iterable[Path] = ()) -> Layered:
     while True:
         label = str(current)
         if any(current.resolve() == seen.resolve() for seen, _ in chain):
-            raise ScenarioError([Problem(str(path), "extends", f"circular extends through {label}")])
+            raise ScenarioError(
+                [Problem(str(path), "extends", f"circular extends through {label}")]
+            )
         data = _read_one(current, label)
         chain.append((current, data))
         parent = data.get("extends")

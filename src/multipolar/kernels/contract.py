@@ -49,7 +49,9 @@ def check_diffuse_args(
     n_channels = shape[-3]
     for name, v in (("D", diffusivity), ("lam", decay)):
         if np.shape(v) != (n_channels,):
-            raise ValueError(f"{name} must hold one value per channel ({n_channels}), got shape {np.shape(v)}")
+            raise ValueError(
+                f"{name} must hold one value per channel ({n_channels}), got shape {np.shape(v)}"
+            )
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
     if not np.isfinite(dt) or dt < 0:

@@ -42,7 +42,7 @@ class NumpyBackend:
         dt: float,
         steps: int,
     ) -> np.ndarray:
-        """Advance ``u`` by ``steps`` explicit updates and return the new field (``u`` is untouched)."""
+        """Advance ``u`` by ``steps`` explicit updates; return the new field (``u`` unchanged)."""
         check_diffuse_args(u, c, s, D, lam, dt, steps)
         dt32 = np.float32(dt)
         d = np.asarray(D, dtype=np.float32)[:, None, None]
@@ -62,7 +62,7 @@ class NumpyBackend:
         return u
 
     def zonal_sum(self, u: np.ndarray, labels: np.ndarray, n_labels: int) -> np.ndarray:
-        """Sum each channel over each label; returns float64 ``(K, n_labels)`` or ``(B, K, n_labels)``."""
+        """Sum each channel over each label: float64 ``(K, n_labels)`` or ``(B, K, n_labels)``."""
         check_zonal_args(u, labels, n_labels)
         flat_labels = labels.ravel()
         if flat_labels.size and (flat_labels.min() < 0 or flat_labels.max() >= n_labels):
@@ -70,6 +70,9 @@ class NumpyBackend:
         lead = u.shape[:-2]
         fields = u.reshape(-1, flat_labels.size)
         out = np.stack(
-            [np.bincount(flat_labels, weights=f.astype(np.float64), minlength=n_labels) for f in fields]
+            [
+                np.bincount(flat_labels, weights=f.astype(np.float64), minlength=n_labels)
+                for f in fields
+            ]
         )
         return out.reshape(*lead, n_labels)

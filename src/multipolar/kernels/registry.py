@@ -78,7 +78,9 @@ def _cupy_backend() -> Backend:
 
 _REGISTRY: dict[str, _Entry] = {
     "numpy": _Entry(lambda: True, _numpy_backend, ""),
-    "numba": _Entry(lambda: _deps.numba_module() is not None, _numba_backend, "numba is not installed"),
+    "numba": _Entry(
+        lambda: _deps.numba_module() is not None, _numba_backend, "numba is not installed"
+    ),
     "cupy": _Entry(
         lambda: _deps.cuda_device_count() > 0,
         _cupy_backend,
