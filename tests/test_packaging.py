@@ -1,4 +1,4 @@
-"""The wheel ships the CUDA sources, the scenarios and the data, and works outside the source tree."""
+"""The wheel ships CUDA sources, scenarios and data, and works outside the source tree."""
 
 from __future__ import annotations
 
