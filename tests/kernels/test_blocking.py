@@ -20,6 +20,9 @@ CASES = [
     (50, 50, 1, None, 8, 16, (16, 16)),  # time_block above steps: one pass
     (33, 17, 2, None, 1, 4, (8, 8)),
     (33, 17, 2, None, 0, 4, (8, 8)),
+    (70, 93, 3, 2, 37, 16, (0, 0)),  # the default plan: full rows, passes of 16 and 5
+    (61, 150, 2, None, 40, 16, (13, 37)),  # tiles off the SIMD grid, halos across tiles
+    (2, 300, 1, None, 20, 8, (1, 0)),  # one-row bands: every band edge is a halo
 ]
 
 

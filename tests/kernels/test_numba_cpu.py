@@ -21,21 +21,61 @@ def test_stepping_kernels_are_called_with_float32_scalars(make_problem):
             assert "float64" not in str(signature), (kernel, signature)
 
 
-@pytest.mark.parametrize("name", ["update_row", "conductance_rows"])
-def test_cell_arithmetic_is_float32_without_fastmath(name):
-    # Recompile the Python source uncached, so its LLVM IR can be read.
-    kernel = numba.njit(getattr(_numba_kernels, name).py_func)
+def _host_has_avx2() -> bool:
+    from llvmlite import binding
+
+    return bool(binding.get_host_cpu_features().get("avx2"))
+
+
+def _compile_uncached(module, name):
+    """Recompile a kernel's Python source uncached, with float32 arguments, to read its IR."""
+    kernel = numba.njit(getattr(module, name).py_func)
     row = np.zeros(16, np.float32)
+    f32 = np.float32(0.5)
+    u64 = np.uint64
     if name == "update_row":
-        f32 = np.float32(0.5)
         kernel(row, row, row, row, row, row, row, row, True, True, f32, f32, f32)
-    else:
+    elif name == "conductance_rows":
         kernel(np.ones((3, 16), np.float32), 1, row, row.copy(), row.copy(), 0, 16)
-    ir = "\n".join(kernel.inspect_llvm().values())
+    elif name == "_update":
+        sc = np.zeros((8, 32), np.float32)
+        kernel(sc, (7, u64(8)), sc, (0, 1, 2, 3, 4, 5, 6), u64(8), u64(8), f32, f32, f32)
+    else:
+        kernel(
+            np.ones((3, 16), np.float32),
+            1,
+            u64(2),
+            np.zeros((2, 32), np.float32),
+            0,
+            u64(8),
+            u64(8),
+        )
+    return kernel
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        (_numba_kernels, "update_row"),
+        (_numba_kernels, "conductance_rows"),
+        (_blocking, "_update"),
+        (_blocking, "_faces"),
+    ],
+)
+def test_cell_arithmetic_is_float32_without_fastmath(module, name):
+    ir = "\n".join(_compile_uncached(module, name).inspect_llvm().values())
     assert "fmul float" in ir or "fmul <" in ir
     for op in ("fadd", "fsub", "fmul"):
         assert f"{op} double" not in ir
         assert f"{op} fast" not in ir and f"{op} contract" not in ir
+
+
+@pytest.mark.skipif(
+    not _host_has_avx2(), reason="host CPU without AVX2 (llvmlite host CPU features)"
+)
+def test_blocked_cell_update_is_vectorised_with_avx2():
+    asm = "\n".join(_compile_uncached(_blocking, "_update").inspect_asm().values())
+    assert "ymm" in asm and "vmulps" in asm, "the blocked update loop is not vectorised"
 
 
 def test_kernels_are_cached_on_disk():

@@ -2,9 +2,10 @@
 
 Same interface and float32 arithmetic as :class:`~multipolar.kernels.numpy_ref.NumpyBackend`.
 ``diffuse`` makes one pass over all K channels per step (the conductance read once per cell
-and shared by the channels), parallel over rows; for long runs on grids larger than the
-cache it switches to temporal blocking (:mod:`multipolar.kernels._blocking`), which gives
-bitwise the same result. Buffers are allocated once per call, never per step.
+and shared by the channels), parallel over rows; from a few steps per call on it uses
+temporal blocking (:mod:`multipolar.kernels._blocking`), which is faster at every grid size
+measured (docs/benchmarks.md) and gives bitwise the same result. Buffers are allocated once
+per call, never per step.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from multipolar.kernels._blocking import diffuse_tiled
+from multipolar.kernels._blocking import diffuse_tiled, scratch_shape
 from multipolar.kernels._numba_kernels import diffuse_one_pass, zonal_sum_partials
 from multipolar.kernels.contract import check_diffuse_args, check_zonal_args
 
@@ -23,8 +24,8 @@ __all__ = ["BlockingPlan", "NumbaBackend", "diffuse_blocked"]
 ROW_BLOCK = 8
 """Rows per block in the one-pass kernel: each channel streams this many rows at a time."""
 
-RING_BYTES = 1 << 20
-"""Cache budget of temporal blocking's ring buffers: fields are advanced in groups this fits."""
+RING_BYTES = 2 << 20
+"""Budget of temporal blocking's per-thread scratch: fields are advanced in groups it fits."""
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,14 @@ class BlockingPlan:
         time_block: Steps advanced per pass over a tile (``T``).
         tile: Tile shape ``(rows, columns)``, 0 for automatic (see :func:`diffuse_blocked`).
         min_steps: Fewest steps in one ``diffuse`` call for blocking to pay off.
-        min_bytes: Smallest working set (``u``, ``s`` and the output, in bytes) worth it:
-            below it the one-pass kernel already runs from cache.
+        min_bytes: Smallest working set (``u``, ``s`` and the output, in bytes) to block;
+            0 by default, as blocking also wins on grids that fit in cache.
     """
 
-    time_block: int = 8
+    time_block: int = 16
     tile: tuple[int, int] = (0, 0)
     min_steps: int = 4
-    min_bytes: int = 8 << 20
+    min_bytes: int = 0
 
     def applies(self, n_bytes: int, steps: int) -> bool:
         """Whether blocking should be used for a call moving ``n_bytes`` over ``steps``."""
@@ -84,6 +85,14 @@ class _BufferPool:
                 self._spare[buffer.shape] = buffer
 
 
+def _aligned_zeros(shape: tuple[int, ...]) -> np.ndarray:
+    """A zeroed float32 array whose data starts on a 64-byte boundary."""
+    n = int(np.prod(shape))
+    raw = np.zeros(n + 16, dtype=np.float32)
+    start = (-raw.ctypes.data % 64) // 4
+    return raw[start : start + n].reshape(shape)
+
+
 def _tiled(
     flat_u: np.ndarray,
     c: np.ndarray,
@@ -96,18 +105,15 @@ def _tiled(
     tile: tuple[int, int],
     buffers: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
-    """Size the tiles and scratch rings, then run the temporal-blocking kernel."""
+    """Size the tiles and the zeroed, aligned scratch, then run the temporal-blocking kernel."""
     n_fields, height, width = flat_u.shape
     threads = numba.get_num_threads()
     tile_h = min(height, tile[0] or -(-height // threads))
     tile_w = min(width, tile[1] or width)
     n_chunks = max(1, min(threads, -(-height // tile_h) * -(-width // tile_w)))
     block = min(time_block, steps)
-    region_w = min(width, tile_w + 2 * block)
-    field_bytes = max(1, (block - 1) * 3 * region_w * 4)
-    group = max(1, min(n_fields, RING_BYTES // field_bytes))
-    ring = np.empty((n_chunks, group, max(block - 1, 0), 3, region_w), dtype=np.float32)
-    cf_ring = np.empty((n_chunks, block + 1, 3, region_w), dtype=np.float32)
+    group, rows, length = scratch_shape(n_fields, block, tile_w, RING_BYTES)
+    scratch = _aligned_zeros((n_chunks, rows, length))
     return diffuse_tiled(
         flat_u,
         np.ascontiguousarray(c),
@@ -121,8 +127,8 @@ def _tiled(
         tile_w,
         buffers[0],
         buffers[1],
-        ring,
-        cf_ring,
+        scratch,
+        group,
     )
 
 
@@ -170,7 +176,7 @@ def diffuse_blocked(
     dt: float,
     steps: int,
     *,
-    time_block: int = 8,
+    time_block: int = 16,
     tile: tuple[int, int] = (0, 0),
 ) -> np.ndarray:
     """``diffuse`` with temporal blocking forced on, for tests and benchmarks.
