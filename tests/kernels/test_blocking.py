@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multipolar.kernels import _deps
-
-numba_cpu = pytest.importorskip("multipolar.kernels.numba_cpu")
+from multipolar.kernels import _deps, numba_cpu
 
 CASES = [
     # (H, W, K, B, steps, time_block, tile)

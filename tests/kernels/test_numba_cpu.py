@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 
-numba = pytest.importorskip("numba")
-numba_cpu = pytest.importorskip("multipolar.kernels.numba_cpu")
-from multipolar.kernels import _blocking, _numba_kernels  # noqa: E402
+from multipolar.kernels import _blocking, _numba_kernels, numba_cpu
 
 
 def test_stepping_kernels_are_called_with_float32_scalars(make_problem):
