@@ -338,13 +338,13 @@ class AlignmentSpec(_Strict):
     """Parameters of the states' alignment dynamics (DESIGN §5, mechanisms 2, 4, 5)."""
 
     rate: Fraction = 0.08
-    temperature: Positive = 0.5
+    temperature: Positive = 0.7
     saturation: Positive = 1.0
     threat_weight: NonNegative = 1.0
-    institution_weight: NonNegative = 1.0
+    institution_weight: NonNegative = 0.5
     security_need: Fraction = 0.5
     economy_need: Fraction = 0.5
-    initial_tie_weight: NonNegative = 2.0
+    initial_tie_weight: NonNegative = 1.0
     noise: NonNegative = 0.05
 
 
