@@ -34,14 +34,12 @@ SECURITY, ECONOMY = 0, 1
 def security_threat(model: MultipolarModel) -> np.ndarray:
     """Each power's rivals' share of the security influence over its sphere, in [0, 1]."""
     threat = np.zeros(len(model.powers))
-    rivalry = 1.0 - model.partnership
     for i, power in enumerate(model.powers):
         sphere = (power, *model.params.powers[power].near_abroad)
         security = model.readings.totals(sphere)[:, SECURITY]
         total = security.sum()
         if total > 0:
-            others = np.arange(len(model.powers)) != i
-            threat[i] = float((rivalry[i, others] * security[others]).sum() / total)
+            threat[i] = float(model.rivalry[i] @ security / total)
     return threat
 
 

@@ -98,7 +98,7 @@ class MultipolarModel(mesa.Model):
         self.n_channels = len(self.channels)
         self.n_steps = step_of(spec.run.start, spec.run.end)
         self.date: dt.date = spec.run.start
-        self.partnership = self._partnership_matrix()
+        self.rivalry = self._rivalry_matrix()
 
         self.geography = geography_for(spec)
         self.layout = SourceLayout(spec, self.geography)
@@ -167,14 +167,15 @@ class MultipolarModel(mesa.Model):
         self._collect()
 
     # ------------------------------------------------------------------ setup helpers
-    def _partnership_matrix(self) -> np.ndarray:
+    def _rivalry_matrix(self) -> np.ndarray:
+        """``1 - partnership`` between the powers (0 on the diagonal, 1 for unlisted pairs)."""
         n = len(self.powers)
-        matrix = np.eye(n)
+        rivalry = 1.0 - np.eye(n)
         for pair, value in self.params.partnership.items():
             a, _, b = pair.partition("-")
             i, j = self.power_index[a], self.power_index[b]
-            matrix[i, j] = matrix[j, i] = value
-        return matrix
+            rivalry[i, j] = rivalry[j, i] = 1.0 - value
+        return rivalry
 
     def _initial_alignment(self, iso3: str) -> np.ndarray:
         """Great powers: themselves. Others: as given, else 1 plus ties to organization leaders."""
@@ -229,7 +230,7 @@ class MultipolarModel(mesa.Model):
             if power in leaders:
                 continue
             rivalry = sum(
-                w / total * (1.0 - self.partnership[i, self.power_index[p]])
+                w / total * self.rivalry[i, self.power_index[p]]
                 for p, w in leaders.items()
             )
             self.boost[i] += response * rivalry
@@ -237,7 +238,7 @@ class MultipolarModel(mesa.Model):
     def set_params(self, params: Scenario) -> None:
         """Swap in changed parameters (a ``parameter_change`` event)."""
         self.params = params
-        self.partnership = self._partnership_matrix()
+        self.rivalry = self._rivalry_matrix()
 
     # ------------------------------------------------------------------ the step
     def _apply_due_events(self, step: int) -> None:

@@ -77,9 +77,7 @@ class StateAgent(mesa.Agent):
         f_sec = np.log1p(security / params.saturation)
         f_eco = np.log1p(economy / params.saturation)
         felt = (1.0 - self.alignment) * f_sec
-        rivalry = 1.0 - self.model.partnership
-        np.fill_diagonal(rivalry, 0.0)
-        threat = rivalry @ felt
+        threat = self.model.rivalry @ felt
         ties = self.model.ties(self.iso3)
         return (
             need_sec * f_sec
