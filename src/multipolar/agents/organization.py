@@ -2,9 +2,10 @@
 
 Cohesion is the members' mean alignment with the leaders (mechanism 6); the organization's
 emission scales with it. Admission and exit follow rules with hysteresis: a member whose
-alignment with the leaders stays below ``leave_threshold`` for ``patience_months`` leaves; a
-candidate (or suspended member) whose alignment stays above ``join_threshold`` for as long
-joins (or resumes). Scheduled events change memberships too.
+alignment with the leaders stays below ``leave_threshold`` for ``patience_months`` leaves
+(suspended members too); a candidate whose alignment stays above ``join_threshold`` for as
+long joins. Suspending and resuming are political decisions the model takes from scheduled
+events, never from the rules.
 """
 
 from __future__ import annotations
@@ -79,9 +80,8 @@ class OrganizationAgent(mesa.Agent):
         for iso3 in sorted(watched - set(self.spec.leaders)):
             level = self.alignment_with_leaders(self.model.state(iso3))
             status = table.status(self.code, iso3)
-            may_join = status == "suspended" or (status is None and iso3 in rules.candidates)
-            # each counter runs only while its action is possible, so that, say, a member's
-            # long loyalty does not count toward resuming right after it suspends
+            may_join = status is None and iso3 in rules.candidates
+            # each counter runs only while its action is possible
             below = self._below[iso3] = (
                 self._below.get(iso3, 0) + 1
                 if status is not None and level < rules.leave_threshold
