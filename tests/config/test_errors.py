@@ -25,9 +25,10 @@ def problems(path: Path, overrides: tuple[str, ...] = ()) -> list[str]:
 
 
 def only(lines: list[str], file: Path | str, key: str) -> str:
-    matching = [line for line in lines if line.startswith(f"{file}: {key}: ")]
+    head = f"--set {key}: " if file == "--set" else f"{file}: {key}: "
+    matching = [line for line in lines if line.startswith(head)]
     assert matching, f"no problem for {key} in {lines}"
-    return matching[0].split(": ", 2)[2]
+    return matching[0].removeprefix(head)
 
 
 def test_wrong_type(tmp_path: Path) -> None:

@@ -7,24 +7,32 @@ from multipolar.config.dynamic import with_value
 from multipolar.config.errors import Problem, ScenarioError
 from multipolar.config.load import (
     DEFAULT_SCENARIO,
+    BundledScenario,
     bundled_scenarios,
     default_scenario_path,
+    describe_bundled,
     load_scenario,
     override,
+    resolve_scenario_path,
+    validate_fragment,
 )
 from multipolar.config.schema import DOMAINS, Scenario
 
 __all__ = [
     "DEFAULT_SCENARIO",
     "DOMAINS",
+    "BundledScenario",
     "Problem",
     "Scenario",
     "ScenarioError",
     "bundled_scenarios",
     "channel_names",
     "default_scenario_path",
+    "describe_bundled",
     "load_scenario",
     "override",
+    "resolve_scenario_path",
     "stable_substeps",
+    "validate_fragment",
     "with_value",
 ]

@@ -1,6 +1,10 @@
-"""Checks that need the whole scenario: cross-references, dates, stability.
+"""Checks that need the whole scenario: cross-references, dates, the grid, stability and cost.
 
 Each check yields ``(key, message)`` pairs; the loader attaches the file each key came from.
+Every check the run would make is made here, so a scenario that validates also starts: the
+grid is built (:class:`~multipolar.geography.Grid`), and the diffusion's substeps are checked
+for stability and for cost (a month must not need more than :data:`MAX_SUBSTEPS` substeps
+nor more than :data:`MAX_CELL_SUBSTEPS` cell updates per channel).
 """
 
 from __future__ import annotations
@@ -10,21 +14,48 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from multipolar.config.dynamic import with_value
-from multipolar.config.schema import DOMAINS, ParameterChangeEvent, Scenario
-from multipolar.geography import terrain_features
+from multipolar.config.schema import DOMAINS, Scenario
+from multipolar.geography import Grid, terrain_features
 from multipolar.kernels.contract import max_stable_dt
+from multipolar.timeline import step_of
 
-__all__ = ["channel_names", "check_scenario", "stable_substeps"]
+__all__ = [
+    "MAX_CELLS",
+    "MAX_CELL_SUBSTEPS",
+    "MAX_SUBSTEPS",
+    "NOMINAL_UPDATES_PER_S",
+    "Finding",
+    "channel_names",
+    "check_parameters",
+    "check_scenario",
+    "grid_of",
+    "stable_substeps",
+]
 
 Finding = tuple[tuple[str | int, ...], str]
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+# The largest grid (cells) and the most work per month the model accepts. 4 million cells
+# hold 0.025 degree over the default region; 1e9 cell updates per channel per month is about
+# 3 s a month for the default six channels at NOMINAL_UPDATES_PER_S.
+MAX_CELLS = 4_000_000
+MAX_SUBSTEPS = 10_000
+MAX_CELL_SUBSTEPS = 1e9
+# The Numba kernel's throughput on a 2-core VM, channel-cell updates per second
+# (docs/benchmarks.md, "CPU: measured", 1024^2 x 6 one-pass): only for the estimates.
+NOMINAL_UPDATES_PER_S = 2e9
+_EFFORT_SLACK = 1e-9
 
 
 def channel_names(scenario: Scenario) -> list[str]:
     """Channel labels in kernel order: ``<power>.<domain>``, power-major."""
     return [f"{p}.{d}" for p in scenario.powers for d in DOMAINS]
+
+
+def grid_of(scenario: Scenario) -> Grid:
+    """The scenario's raster grid (raises ValueError when the bounds do not fit)."""
+    g = scenario.geography
+    return Grid(g.lon_min, g.lon_max, g.lat_min, g.lat_max, g.resolution)
 
 
 def _cells_per_degree2(scenario: Scenario) -> float:
@@ -36,17 +67,16 @@ def _max_conductance(scenario: Scenario) -> float:
     return max(c.open_land, c.mountains, c.water, *c.features.values())
 
 
+def _stable_dt(scenario: Scenario, domain: str) -> float:
+    spec = getattr(scenario.diffusion, domain)
+    return max_stable_dt(
+        spec.diffusivity * _cells_per_degree2(scenario), spec.decay, _max_conductance(scenario)
+    )
+
+
 def stable_substeps(scenario: Scenario) -> int:
     """Fewest substeps per month that keep every channel stable, with the safety margin."""
-    c_max = _max_conductance(scenario)
-    smallest = min(
-        max_stable_dt(
-            getattr(scenario.diffusion, d).diffusivity * _cells_per_degree2(scenario),
-            getattr(scenario.diffusion, d).decay,
-            c_max,
-        )
-        for d in DOMAINS
-    )
+    smallest = min(_stable_dt(scenario, d) for d in DOMAINS)
     return max(1, math.ceil(1.0 / (smallest * scenario.diffusion.safety)))
 
 
@@ -58,7 +88,7 @@ def _check_stability(s: Scenario) -> Iterator[Finding]:
     for domain in DOMAINS:
         spec = getattr(s.diffusion, domain)
         d_cells = spec.diffusivity * _cells_per_degree2(s)
-        limit = max_stable_dt(d_cells, spec.decay, c_max)
+        limit = _stable_dt(s, domain)
         if dt > limit:
             channels = ", ".join(f"{p}.{domain}" for p in s.powers)
             yield (
@@ -70,14 +100,56 @@ def _check_stability(s: Scenario) -> Iterator[Finding]:
             )
 
 
+def _way_out(s: Scenario) -> str:
+    return (
+        f"coarsen geography.resolution (now {s.geography.resolution:g} degree; the cost grows as "
+        "1/resolution^4), lower diffusion.security/economy.diffusivity, or shrink the region"
+    )
+
+
+def _check_cost(s: Scenario, cells: int) -> Iterator[Finding]:
+    """Refuse diffusion settings that would take hours per month (or never finish)."""
+    substeps = stable_substeps(s) if s.diffusion.substeps == "auto" else s.diffusion.substeps
+    how = "auto picks" if s.diffusion.substeps == "auto" else "substeps ="
+    if substeps > MAX_SUBSTEPS:
+        yield (
+            ("diffusion", "substeps"),
+            f"{how} {substeps} substeps per month, above the cap of {MAX_SUBSTEPS}; " + _way_out(s),
+        )
+        return
+    work = cells * substeps
+    if work > MAX_CELL_SUBSTEPS:
+        months = step_of(s.run.start, s.run.end)
+        seconds = work * 2 * len(s.powers) * months / NOMINAL_UPDATES_PER_S
+        yield (
+            ("diffusion", "substeps"),
+            f"{cells} cells x {substeps} substeps = {work:.3g} cell updates per channel per "
+            f"month, above the cap of {MAX_CELL_SUBSTEPS:.0e} (estimated {seconds / 3600:.3g} h "
+            f"for the {months} months on a 2-core CPU); " + _way_out(s),
+        )
+
+
 def _check_geography(s: Scenario) -> Iterator[Finding]:
     g = s.geography
     for lo, hi in (("lon_min", "lon_max"), ("lat_min", "lat_max")):
-        span = getattr(g, hi) - getattr(g, lo)
-        if span <= 0:
+        if getattr(g, hi) <= getattr(g, lo):
             yield ("geography", hi), f"must be greater than {lo}"
-        elif abs(span / g.resolution - round(span / g.resolution)) > 1e-6:
-            yield ("geography", "resolution"), f"must divide the {lo}..{hi} span ({span:g} degrees)"
+            return
+    try:
+        grid = grid_of(s)
+    except ValueError as error:
+        yield ("geography", "resolution"), f"does not fit the region: {error}"
+        return
+    height, width = grid.shape
+    if height * width > MAX_CELLS:
+        yield (
+            ("geography", "resolution"),
+            f"{width} x {height} = {width * height} cells, above the cap of {MAX_CELLS}; "
+            "coarsen the resolution or shrink the region",
+        )
+    else:
+        yield from _check_stability(s)
+        yield from _check_cost(s, height * width)
     known = terrain_features()
     for name in g.conductance.features:
         if name not in known:
@@ -87,10 +159,12 @@ def _check_geography(s: Scenario) -> Iterator[Finding]:
             )
 
 
-def _check_states_and_powers(s: Scenario) -> Iterator[Finding]:
+def _check_states(s: Scenario) -> Iterator[Finding]:
     for iso3, state in s.states.items():
         if not _ISO3.match(iso3):
             yield ("states", iso3), "state keys must be ISO 3166 alpha-3 codes (three capitals)"
+        if state.gdp.value <= 0:
+            yield ("states", iso3, "gdp", "value"), "must be positive (capability is built on it)"
         if state.role == "great_power" and iso3 not in s.powers:
             yield ("states", iso3, "role"), "a great_power needs a [powers] entry"
         for power in state.initial_alignment or {}:
@@ -98,6 +172,9 @@ def _check_states_and_powers(s: Scenario) -> Iterator[Finding]:
                 yield ("states", iso3, "initial_alignment", power), "not one of the powers"
         if state.initial_alignment is not None and sum(state.initial_alignment.values()) <= 0:
             yield ("states", iso3, "initial_alignment"), "must have a positive total"
+
+
+def _check_powers(s: Scenario) -> Iterator[Finding]:
     for power, spec in s.powers.items():
         if power not in s.states:
             yield ("powers", power), "no state with this code"
@@ -108,8 +185,16 @@ def _check_states_and_powers(s: Scenario) -> Iterator[Finding]:
         for n, iso3 in enumerate(spec.near_abroad):
             if iso3 not in s.states:
                 yield ("powers", power, "near_abroad", n), f"unknown state {iso3!r}"
-        if sum(spec.effort.values()) <= 0:
+        total = sum(spec.effort.values())
+        if total <= 0:
             yield ("powers", power, "effort"), "must have a positive total"
+        elif total > 1.0 + _EFFORT_SLACK:
+            shares = " + ".join(f"{v:g}" for v in spec.effort.values())
+            yield (
+                ("powers", power, "effort"),
+                f"splits the regional capability, so its values must sum to at most 1 "
+                f"({shares} = {total:g})",
+            )
     for pair in s.partnership:
         a, sep, b = pair.partition("-")
         if not sep or a not in s.powers or b not in s.powers or a == b:
@@ -152,8 +237,12 @@ def _check_organizations(s: Scenario) -> Iterator[Finding]:
                 yield ("treaties", code, "parties", iso3), "unknown state"
 
 
+_SITES = (("bases", "host"), ("projects", None), ("links", "state"))
+
+
 def _check_sites(s: Scenario) -> Iterator[Finding]:
-    for section, items in (("bases", s.bases), ("projects", s.projects)):
+    for section, place in _SITES:
+        items = getattr(s, section, ())
         counts = Counter(item.id for item in items)
         for n, item in enumerate(items):
             if counts[item.id] > 1:
@@ -162,16 +251,21 @@ def _check_sites(s: Scenario) -> Iterator[Finding]:
                 yield (section, n, "power"), f"unknown power {item.power!r}"
             if item.closed is not None and item.closed <= item.opened:
                 yield (section, n, "closed"), "must be after opened"
-    for n, base in enumerate(s.bases):
-        if base.host not in s.states:
-            yield ("bases", n, "host"), f"unknown state {base.host!r}"
+            if place is not None and getattr(item, place) not in s.states:
+                yield (section, n, place), f"unknown state {getattr(item, place)!r}"
 
 
 def _check_events(s: Scenario) -> Iterator[Finding]:
-    bases = {b.id for b in s.bases}
-    projects = {p.id for p in s.projects}
+    sites = {
+        section: {item.id for item in getattr(s, f"{section}s", ())}
+        for section in ("base", "project", "link")
+    }
+    ids = Counter(getattr(e, "id", None) for e in s.events if getattr(e, "id", None) is not None)
     for n, event in enumerate(s.events):
         key = ("events", n)
+        ident = getattr(event, "id", None)
+        if ident is not None and ids[ident] > 1:
+            yield (*key, "id"), f"duplicate event id {ident!r}"
         match event.kind:
             case "join" | "leave" | "suspend":
                 if event.organization not in s.organizations:
@@ -184,36 +278,32 @@ def _check_events(s: Scenario) -> Iterator[Finding]:
                     yield (*key, "treaty"), f"unknown treaty {event.treaty!r}"
                 elif event.state not in treaty.parties:
                     yield (*key, "state"), f"{event.state!r} is not a party to {event.treaty}"
-            case "base_open" | "base_close":
-                if event.base not in bases:
-                    yield (*key, "base"), f"unknown base {event.base!r}"
-            case "project_launch" | "project_close":
-                if event.project not in projects:
-                    yield (*key, "project"), f"unknown project {event.project!r}"
             case "capacity_shock":
                 if event.power not in s.powers:
                     yield (*key, "power"), f"unknown power {event.power!r}"
             case "parameter_change":
-                yield from _check_parameter_change(s, event, key)
+                pass  # replayed in order, with the memberships, by config.history
+            case _:
+                section = event.kind.split("_")[0]
+                site = str(getattr(event, section, ""))
+                if site not in sites.get(section, set()):
+                    yield (*key, section), f"unknown {section} {site!r}"
 
 
-def _check_parameter_change(
-    s: Scenario, event: ParameterChangeEvent, key: tuple[str | int, ...]
-) -> Iterator[Finding]:
-    try:
-        with_value(s, event.key, event.value)
-    except ValueError as error:
-        yield (*key, "key"), str(error)
+def check_parameters(s: Scenario) -> list[Finding]:
+    """The checks a changed parameter can fail (what ``parameter_change`` events re-run)."""
+    checks = (_check_states, _check_powers, _check_organizations)
+    return [finding for check in checks for finding in check(s)]
 
 
 def check_scenario(s: Scenario) -> list[Finding]:
-    """Every cross-reference, date-range and stability problem of a parsed scenario."""
+    """Every cross-reference, date-range, grid, stability and cost problem of a scenario."""
     checks = (
         _check_geography,
-        _check_states_and_powers,
+        _check_states,
+        _check_powers,
         _check_organizations,
         _check_sites,
         _check_events,
-        _check_stability,
     )
     return [finding for check in checks for finding in check(s)]

@@ -1,11 +1,19 @@
-"""Scenario problems, reported as ``<file>: <dotted.key>: <what is wrong>`` lines."""
+"""Scenario problems, reported as ``<file>: <dotted.key>: <what is wrong>`` lines.
+
+A problem in a value set on the command line or from Python has no file; it is reported
+as ``--set <key>: <what is wrong>`` (or ``override <key>: ...``, ``event <key>: ...``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Problem", "ScenarioError"]
+__all__ = ["KEYWORDS", "OVERRIDES", "SETTERS", "Problem", "ScenarioError"]
+
+OVERRIDES = "--set"
+KEYWORDS = "override"
+SETTERS = (OVERRIDES, KEYWORDS)
 
 
 @dataclass(frozen=True, order=True)
@@ -17,6 +25,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.file in SETTERS:
+            return f"{self.file} {self.key or '(empty key)'}: {self.message}"
         return f"{self.file}: {self.key or '(top level)'}: {self.message}"
 
 
@@ -26,3 +36,8 @@ class ScenarioError(ValueError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: list[Problem] = list(dict.fromkeys(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def one(cls, file: str, key: str, message: str) -> ScenarioError:
+        """An error with a single problem."""
+        return cls([Problem(file, key, message)])

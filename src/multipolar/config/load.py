@@ -1,32 +1,43 @@
 """Load a scenario: read TOML (with ``extends``), apply overrides, validate, cross-check.
 
 Every problem found is reported, each as ``<file>: <dotted.key>: <what is wrong>``, where
-``<file>`` is the file (or ``--set``) that the offending key came from.
+``<file>`` is the file that the offending key came from (``--set <key>: <what is wrong>``
+for a command-line override).
 """
 
 from __future__ import annotations
 
-import difflib
-import types
-import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from multipolar._resources import configs_dir
-from multipolar.config.checks import check_scenario
-from multipolar.config.errors import Problem, ScenarioError
-from multipolar.config.schema import EVENT_KINDS, Scenario
-from multipolar.config.toml_source import Layered, apply_overrides, read_layers, set_value
+from multipolar.config.checks import Finding, check_scenario
+from multipolar.config.errors import KEYWORDS, ScenarioError
+from multipolar.config.history import check_history
+from multipolar.config.schema import Scenario
+from multipolar.config.toml_source import (
+    Layered,
+    apply_overrides,
+    parse_key,
+    read_layers,
+    set_value,
+)
+from multipolar.config.validation import problems_of, validate_layered
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "BundledScenario",
     "bundled_scenarios",
     "default_scenario_path",
+    "describe_bundled",
     "load_scenario",
     "override",
+    "resolve_scenario_path",
+    "validate_fragment",
 ]
 
 DEFAULT_SCENARIO = "central_asia_2023.toml"
@@ -42,13 +53,49 @@ def bundled_scenarios() -> list[Path]:
     return sorted(configs_dir().glob("*.toml"))
 
 
-def _resolve_path(path: str | Path | None) -> Path:
+@dataclass(frozen=True)
+class BundledScenario:
+    """A bundled scenario: the name to run it by, its file and its description."""
+
+    name: str
+    path: Path
+    description: str
+
+
+def describe_bundled() -> list[BundledScenario]:
+    """The bundled scenarios with their descriptions (read from the files, not validated)."""
+    found = []
+    for path in bundled_scenarios():
+        try:
+            description = read_layers(path, search=(configs_dir(),)).data.get("description", "")
+        except ScenarioError as error:
+            description = f"(cannot be read: {error.problems[0].message})"
+        found.append(BundledScenario(path.stem, path, str(description)))
+    return found
+
+
+def resolve_scenario_path(path: str | Path | None) -> Path:
+    """The file a scenario argument names: a path, or a bundled scenario by file or name.
+
+    ``ukraine_war_drain`` and ``ukraine_war_drain.toml`` both name the bundled variant when
+    no such file exists in the current directory.
+    """
     if path is None:
         return default_scenario_path()
     path = Path(path)
-    if not path.exists() and not path.is_absolute() and (configs_dir() / path).is_file():
-        return configs_dir() / path
+    if path.exists() or path.is_absolute():
+        return path
+    for candidate in (configs_dir() / path, configs_dir() / f"{path}.toml"):
+        if path.name and candidate.is_file():
+            return candidate
     return path
+
+
+def _all_checks(scenario: Scenario) -> list[Finding]:
+    findings = check_scenario(scenario)
+    if not findings:
+        findings.extend(check_history(scenario))
+    return findings
 
 
 def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scenario:
@@ -61,120 +108,51 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
     Raises:
         ScenarioError: listing every problem, one ``<file>: <key>: <what>`` line each.
     """
-    layered = read_layers(_resolve_path(path), search=(configs_dir(),))
+    layered = read_layers(resolve_scenario_path(path), search=(configs_dir(),))
     apply_overrides(layered, overrides)
-    return _validate(layered)
+    return validate_layered(layered, _all_checks)
 
 
-def override(scenario: Scenario, values: Mapping[str, Any], label: str = "overrides") -> Scenario:
+def validate_fragment(path: str | Path) -> bool:
+    """Validate a file that may be a fragment (like the facts file, which has no ``name``).
+
+    A fragment's keys and values are checked against the schema; the keys a whole scenario
+    needs (``name``, ``powers``, ``states``) may be missing, and cross-references are left
+    to the scenarios that extend it.
+
+    Returns:
+        True when the file is a fragment (and valid); False when it is a whole scenario,
+        which the caller should load with :func:`load_scenario`.
+
+    Raises:
+        ScenarioError: the fragment's problems.
+    """
+    layered = read_layers(resolve_scenario_path(path), search=(configs_dir(),))
+    if "name" in layered.data:
+        return False
+    try:
+        Scenario.model_validate(layered.data)
+    except ValidationError as error:
+        problems = [
+            p
+            for p, item in zip(problems_of(error, layered), error.errors(), strict=True)
+            if not (item["type"] == "missing" and len(item["loc"]) == 1)
+        ]
+        if problems:
+            raise ScenarioError(problems) from None
+    return True
+
+
+def override(scenario: Scenario, values: Mapping[str, Any], label: str = KEYWORDS) -> Scenario:
     """Return ``scenario`` with dotted keys set to new values (``a__b`` is read as ``a.b``).
 
-    This is the thin keyword layer for ``mesa.batch_run`` and sliders; the result is
-    validated and cross-checked like a file.
+    This is the thin keyword layer for ``mesa.batch_run`` and sliders; it uses the same
+    setter as ``--set`` and the result is validated and cross-checked like a file.
     """
     if not values:
         return scenario
     layered = Layered(label)
     layered.merge(scenario.model_dump(mode="json"), scenario.name)
     for key, value in values.items():
-        parts = tuple(int(p) if p.isdigit() else p for p in key.replace("__", ".").split("."))
-        set_value(layered, parts, value, label)
-    return _validate(layered)
-
-
-def _validate(layered: Layered) -> Scenario:
-    try:
-        scenario = Scenario.model_validate(layered.data)
-    except ValidationError as error:
-        raise ScenarioError(_pydantic_problems(error, layered)) from None
-    findings = check_scenario(scenario)
-    if findings:
-        raise ScenarioError(
-            Problem(layered.origin(key), _dotted(key), message) for key, message in findings
-        )
-    return scenario
-
-
-def _dotted(key: Iterable[str | int]) -> str:
-    return ".".join(str(part) for part in key)
-
-
-def _pydantic_problems(error: ValidationError, layered: Layered) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        loc = _strip_tags(item["loc"])
-        problems.append(Problem(layered.origin(loc), _dotted(loc), _message(item, loc)))
-    return problems
-
-
-def _strip_tags(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    """Drop the discriminator tag pydantic inserts after an event's index."""
-    if len(loc) >= 3 and loc[0] == "events" and loc[2] in EVENT_KINDS:
-        return (*loc[:2], *loc[3:])
-    return tuple(loc)
-
-
-def _message(item: Any, loc: tuple[str | int, ...]) -> str:
-    kind = item["type"]
-    if kind == "extra_forbidden":
-        known = _known_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown key{hint}"
-    if kind == "missing":
-        return "missing required key"
-    if kind == "finite_number":
-        return "must be a finite number (not nan or inf)"
-    if kind == "union_tag_invalid":
-        return f"unknown kind {item['input'].get('kind')!r}; choose from {', '.join(EVENT_KINDS)}"
-    if kind == "union_tag_not_found":
-        return "missing required key 'kind'"
-    message = item["msg"]
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-    return message[:1].lower() + message[1:]
-
-
-def _known_keys(loc: tuple[str | int, ...]) -> list[str]:
-    """Field names of the schema table at ``loc`` (for 'did you mean' hints)."""
-    node: Any = Scenario
-    for part in loc:
-        node = _step_into(node, part)
-        if node is None:
-            return []
-    return list(node.model_fields) if _is_model(node) else []
-
-
-def _is_model(node: Any) -> bool:
-    return isinstance(node, type) and issubclass(node, BaseModel)
-
-
-def _step_into(node: Any, part: str | int) -> Any:
-    if _is_model(node):
-        field = node.model_fields.get(str(part))
-        return None if field is None else _unwrap(field.annotation)
-    origin = typing.get_origin(node)
-    args = typing.get_args(node)
-    if origin is dict:
-        return _unwrap(args[1])
-    if origin in (tuple, list) and args:
-        return _unwrap(args[0])
-    return None
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Annotated and Optional; keep dict/tuple/list and models."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            options = [a for a in typing.get_args(annotation) if a is not type(None)]
-            models = [
-                a for a in options if _is_model(a) or typing.get_origin(a) in (dict, tuple, list)
-            ]
-            if len(models) != 1:
-                return None
-            annotation = models[0]
-        else:
-            return annotation
+        set_value(layered, parse_key(key.replace("__", "."), label), value, label)
+    return validate_layered(layered, _all_checks)

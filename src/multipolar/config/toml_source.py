@@ -1,29 +1,47 @@
-"""Read scenario TOML files, resolve ``extends`` chains and apply ``--set`` overrides.
+"""Read scenario TOML files, resolve ``extends`` chains and set dotted keys.
 
-The result is a plain nested dict plus an *origin map* that says which file (or
-``--set``) each key came from, so that every problem can be reported against the file a
-user has to edit.
+The result is a plain nested dict plus an *origin map* that says which file (or ``--set``)
+each key came from, so that every problem can be reported against the file a user has to
+edit. :func:`set_value` is the one dotted-key setter: ``--set``, keyword overrides and
+``parameter_change`` events all go through it, so they accept the same keys and give the
+same messages.
+
+Reading is defensive: only regular files are opened (a FIFO or a device is refused without
+reading), files are limited in size, and malformed, deeply nested or absurd TOML becomes a
+problem line, never a traceback.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from multipolar.config.errors import Problem, ScenarioError
+from multipolar.config.errors import OVERRIDES, Problem, ScenarioError
 
-__all__ = ["Layered", "apply_overrides", "parse_override", "read_layers", "set_value"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "OVERRIDES",
+    "Layered",
+    "apply_overrides",
+    "parse_key",
+    "parse_override",
+    "read_layers",
+    "set_value",
+]
 
 Key = tuple[str | int, ...]
-# arrays of tables merged by their ``id``; all other arrays are replaced, except ``events``,
-# which a variant appends to.
-_MERGE_BY_ID = ("bases", "projects")
-_APPEND = ("events",)
-OVERRIDES = "--set"
+# arrays of tables merged by their ``id``; ``events`` without an id are appended, events with
+# an id merge into the event of that id (or are appended when it is new).
+_MERGE_BY_ID = ("bases", "projects", "events")
+_UNSETTABLE = ("extends",)
+MAX_FILE_BYTES = 4 * 1024 * 1024
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 
 
 class Layered:
@@ -33,6 +51,25 @@ class Layered:
         self.data: dict[str, Any] = {}
         self.origins: dict[Key, str] = {}
         self.top = top
+        self.order: list[str] = []
+
+    def note_layer(self, label: str) -> None:
+        """Record ``label`` as the newest layer (merged or set last)."""
+        if label in self.order:
+            self.order.remove(label)
+        self.order.append(label)
+
+    def newest_origin(self, key: Key) -> str:
+        """The most recent file (or ``--set``) that set ``key`` or anything inside it.
+
+        A problem with a whole table (effort values that sum to more than 1) is blamed on
+        whoever changed it last.
+        """
+        rank = {label: n for n, label in enumerate(self.order)}
+        found = [
+            label for k, label in self.origins.items() if k[: len(key)] == key and label in rank
+        ]
+        return max(found, key=rank.__getitem__) if found else self.origin(key)
 
     def origin(self, key: Key) -> str:
         """The file a key came from: its own, its nearest parent's, or the top file."""
@@ -44,6 +81,7 @@ class Layered:
 
     def merge(self, layer: Mapping[str, Any], label: str) -> None:
         """Merge ``layer`` (from ``label``) over what is here."""
+        self.note_layer(label)
         _merge_table(self.data, layer, (), label, self.origins)
 
 
@@ -57,9 +95,15 @@ def _record(value: Any, key: Key, label: str, origins: dict[Key, str]) -> None:
             _record(v, (*key, i), label, origins)
 
 
-def _forget(key: Key, origins: dict[Key, str]) -> None:
-    for k in [k for k in origins if k[: len(key)] == key]:
-        del origins[k]
+def _forget(old: Any, key: Key, origins: dict[Key, str]) -> None:
+    """Drop the origins of ``old`` (the value at ``key``) and of everything inside it."""
+    origins.pop(key, None)
+    if isinstance(old, dict):
+        for k, v in old.items():
+            _forget(v, (*key, k), origins)
+    elif isinstance(old, list):
+        for i, v in enumerate(old):
+            _forget(v, (*key, i), origins)
 
 
 def _merge_table(
@@ -69,29 +113,35 @@ def _merge_table(
         here = (*key, name)
         old = base.get(name)
         if isinstance(old, dict) and isinstance(value, dict):
-            origins[here] = label
+            # the table keeps the origin of the file that defined it: a key missing from it
+            # is that file's to add
+            origins.setdefault(here, label)
             _merge_table(old, value, here, label, origins)
-        elif key == () and name in _APPEND and isinstance(old, list) and isinstance(value, list):
-            offset = len(old)
-            old.extend(value)
-            for i, v in enumerate(value):
-                _record(v, (*here, offset + i), label, origins)
         elif (
             key == () and name in _MERGE_BY_ID and isinstance(old, list) and isinstance(value, list)
         ):
             _merge_by_id(old, value, here, label, origins)
         else:
-            _forget(here, origins)
+            _forget(old, here, origins)
             base[name] = _copy(value)
             _record(value, here, label, origins)
+
+
+def _item_id(item: Any) -> str | None:
+    """An array item's ``id`` when it is a usable one (a string), else None."""
+    if isinstance(item, dict):
+        found = item.get("id")
+        if isinstance(found, str):
+            return found
+    return None
 
 
 def _merge_by_id(
     old: list[Any], new: list[Any], key: Key, label: str, origins: dict[Key, str]
 ) -> None:
-    index = {item.get("id"): i for i, item in enumerate(old) if isinstance(item, dict)}
+    index = {_item_id(item): i for i, item in enumerate(old) if _item_id(item) is not None}
     for item in new:
-        at = index.get(item.get("id")) if isinstance(item, dict) else None
+        at = index.get(_item_id(item))
         if at is None:
             old.append(_copy(item))
             _record(item, (*key, len(old) - 1), label, origins)
@@ -107,24 +157,52 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def _duplicate_ids(data: Mapping[str, Any], label: str) -> list[Problem]:
+    """Array items of one file sharing an ``id`` (they would silently merge otherwise)."""
+    problems = []
+    for section in _MERGE_BY_ID:
+        items = data.get(section)
+        if not isinstance(items, list):
+            continue
+        seen: dict[str, int] = {}
+        for n, item in enumerate(items):
+            if isinstance(item, dict) and "id" in item and not isinstance(item["id"], str):
+                problems.append(Problem(label, f"{section}.{n}.id", "must be a string"))
+                continue
+            found = _item_id(item)
+            if found is None:
+                continue
+            if found in seen:
+                problems.append(
+                    Problem(
+                        label,
+                        f"{section}.{n}.id",
+                        f"duplicate id {found!r} (also {section}.{seen[found]} in this file)",
+                    )
+                )
+            else:
+                seen[found] = n
+    return problems
+
+
 _DECLARE_TWICE = re.compile(r"Cannot declare \((?P<key>.*)\) twice \(at line (?P<line>\d+)")
 _AT_LINE = re.compile(r"\(at line (?P<line>\d+), column \d+\)")
 
 
-def _toml_problem(path: Path, label: str, error: tomllib.TOMLDecodeError) -> Problem:
-    text = str(error)
-    twice = _DECLARE_TWICE.search(text)
+def _toml_problem(text: str, label: str, error: tomllib.TOMLDecodeError) -> Problem:
+    message = str(error)
+    twice = _DECLARE_TWICE.search(message)
     if twice:
         key = ".".join(part.strip(" '\"") for part in twice["key"].split(","))
         return Problem(label, key, f"declared twice (second time at line {twice['line']})")
-    duplicate = _duplicate_key(path.read_text(encoding="utf-8", errors="replace"))
-    if "Cannot overwrite" in text and duplicate:
+    duplicate = _duplicate_key(text)
+    if "Cannot overwrite" in message and duplicate:
         return Problem(
             label, duplicate[0], f"defined twice (lines {duplicate[1]} and {duplicate[2]})"
         )
-    line = _AT_LINE.search(text)
+    line = _AT_LINE.search(message)
     where = f"line {line['line']}" if line else "end of file"
-    return Problem(label, where, f"malformed TOML: {_AT_LINE.sub('', text).strip()}")
+    return Problem(label, where, f"malformed TOML: {_AT_LINE.sub('', message).strip()}")
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -151,27 +229,70 @@ def _duplicate_key(text: str) -> tuple[str, int, int] | None:
     return None
 
 
-def _read_one(path: Path, label: str) -> dict[str, Any]:
+def _read_bytes(path: Path, label: str) -> bytes:
+    """A regular file's bytes; FIFOs, devices, folders and oversized files are refused."""
+
+    def refuse(message: str) -> ScenarioError:
+        return ScenarioError([Problem(label, "", message)])
+
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise ScenarioError([Problem(label, "", "file not found")]) from None
-    except OSError as error:
-        raise ScenarioError([Problem(label, "", f"cannot read file: {error.strerror}")]) from None
+        raise refuse("file not found") from None
+    except IsADirectoryError:
+        raise refuse("is a folder, not a scenario file") from None
+    except (OSError, ValueError) as error:
+        raise refuse(f"cannot read file: {getattr(error, 'strerror', None) or error}") from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise refuse("is a folder, not a scenario file")
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("not a regular file (a pipe, socket or device is not read)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise refuse(
+                f"too large for a scenario file ({info.st_size} bytes; "
+                f"the limit is {MAX_FILE_BYTES} bytes)"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise refuse(f"cannot read file: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:
+        raise refuse(f"too large for a scenario file (the limit is {MAX_FILE_BYTES} bytes)")
+    return raw
+
+
+def _read_one(path: Path, label: str) -> dict[str, Any]:
+    raw = _read_bytes(path, label)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError([Problem(label, "", "not UTF-8 text")]) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ScenarioError([_toml_problem(path, label, error)]) from None
+        raise ScenarioError([_toml_problem(text, label, error)]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(label, "", "malformed TOML: nested too deeply")]) from None
+    except ValueError as error:  # e.g. an integer with thousands of digits
+        raise ScenarioError([Problem(label, "", f"malformed TOML: {error}")]) from None
+    problems = _duplicate_ids(data, label)
+    if problems:
+        raise ScenarioError(problems)
+    return data
 
 
 def _resolve_extends(name: Any, child: Path, label: str, search: Iterable[Path]) -> Path:
     if not isinstance(name, str) or not name:
         raise ScenarioError([Problem(label, "extends", "must be a file name (a string)")])
+    if not name.endswith(".toml"):
+        raise ScenarioError([Problem(label, "extends", "must name a .toml scenario file")])
     for folder in (child.parent, *search):
         candidate = (folder / name).resolve()
-        if candidate.is_file():
+        if candidate.exists():
             return candidate
     raise ScenarioError(
         [Problem(label, "extends", f"no scenario file {name!r} next to this file or bundled")]
@@ -202,17 +323,33 @@ def read_layers(path: Path, search: Iterable[Path] = ()) -> Layered:
     return layered
 
 
+def parse_key(text: str, label: str = OVERRIDES) -> Key:
+    """Split a dotted key into parts; digits become array indices.
+
+    Raises:
+        ScenarioError: an empty key or an empty part (``a..b``).
+    """
+    parts = text.split(".")
+    if not text or any(not part for part in parts):
+        raise ScenarioError([Problem(label, text or "(empty)", "expected a dotted key")])
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
 def parse_override(text: str) -> tuple[Key, Any]:
-    """Parse ``dotted.key=value``; the value is read as TOML, or as a bare string."""
+    """Parse ``dotted.key=value``; the value is read as TOML, or else as a bare string.
+
+    A quoted value stays a string (``alignment.rate='0.2'`` is the string ``0.2``, which the
+    schema then rejects for a number).
+    """
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key or any(not part for part in key.split(".")):
         raise ScenarioError([Problem(OVERRIDES, key or text, "expected dotted.key=value")])
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
         parsed = value.strip()
-    parts: Key = tuple(int(p) if p.isdigit() else p for p in key.split("."))
+    parts = parse_key(key)
     if isinstance(parsed, float) and not math.isfinite(parsed):
         raise ScenarioError([Problem(OVERRIDES, key, "must be a finite number")])
     return parts, parsed
@@ -224,29 +361,65 @@ def apply_overrides(layered: Layered, overrides: Iterable[str]) -> None:
         set_value(layered, *parse_override(text), label=OVERRIDES)
 
 
+def _find_by_id(items: list[Any], ident: str) -> int | None:
+    for i, item in enumerate(items):
+        if _item_id(item) == ident:
+            return i
+    return None
+
+
 def set_value(layered: Layered, key: Key, value: Any, label: str) -> None:
-    """Set one (possibly nested, possibly new) key, recording ``label`` as its origin."""
+    """Set one (possibly nested, possibly new) key, recording ``label`` as its origin.
+
+    Array items are addressed by index (``events.3.factor``) or, for ``events``, ``bases``
+    and ``projects``, by their ``id`` (``events.cfe_exit.factor``).
+
+    Raises:
+        ScenarioError: the key cannot be set (``extends``, a value inside a non-table, an
+            index out of range, an unknown id); the problem is reported against ``label``.
+    """
+    dotted = _dotted(key)
+    layered.note_layer(label)
+    if key[0] in _UNSETTABLE:
+        raise ScenarioError(
+            [Problem(label, dotted, "cannot be set here; name the file to extend in the file")]
+        )
     node: Any = layered.data
-    for depth, part in enumerate(key[:-1]):
-        here = key[: depth + 1]
-        if isinstance(node, list) and isinstance(part, int):
+    resolved: list[str | int] = []
+    for depth, part in enumerate(key):
+        last = depth == len(key) - 1
+        if isinstance(node, list):
+            if isinstance(part, str):
+                found = _find_by_id(node, part)
+                if found is None:
+                    raise ScenarioError([Problem(label, dotted, f"no item with id {part!r}")])
+                part = found
             if part >= len(node):
-                raise ScenarioError([Problem(label, _dotted(here), "index out of range")])
-            node = node[part]
-        elif isinstance(node, dict):
-            node = node.setdefault(part, {})
-        else:
-            raise ScenarioError([Problem(label, _dotted(here), "is not a table")])
-    last = key[-1]
-    if isinstance(node, list) and isinstance(last, int) and last < len(node):
-        node[last] = value
-    elif isinstance(node, dict):
-        node[last] = value
+                raise ScenarioError(
+                    [Problem(label, dotted, f"index {part} out of range (there are {len(node)})")]
+                )
+        elif not isinstance(node, dict):
+            raise ScenarioError(
+                [Problem(label, dotted, f"{_dotted(resolved)} is a value, not a table")]
+            )
+        resolved.append(part)
+        here = tuple(resolved)
+        if last:
+            break
+        child = node[part] if isinstance(node, list) else node.get(part)
+        if child is None:
+            child = {}
+            node[part] = child
+            layered.origins[here] = label
+        node = child
+    here = tuple(resolved)
+    if isinstance(node, list):
+        _forget(node[here[-1]], here, layered.origins)
     else:
-        raise ScenarioError([Problem(label, _dotted(key), "cannot be set")])
-    _forget(key, layered.origins)
-    _record(value, key, label, layered.origins)
+        _forget(node.get(here[-1]), here, layered.origins)
+    node[here[-1]] = _copy(value)
+    _record(value, here, label, layered.origins)
 
 
-def _dotted(key: Key) -> str:
+def _dotted(key: Iterable[str | int]) -> str:
     return ".".join(str(k) for k in key)
