@@ -1,0 +1,60 @@
+"""Read what a run changed back from its run directory.
+
+Membership changes are read from ``states.parquet`` (the month-by-month memberships, so a
+scheduled event that changed nothing is not counted) and their cause from
+``events.parquet``; base closures from ``events.parquet``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from multipolar.backtest.scorer import Change
+
+__all__ = ["membership_table", "read_changes"]
+
+
+def membership_table(states: pl.DataFrame) -> dict[tuple[str, str], list]:
+    """``{(iso3, date): sorted organizations}`` from a states table."""
+    return {
+        (iso3, date): sorted(filter(None, (members or "").split(",")))
+        for iso3, date, members in states.select("iso3", "date", "memberships").iter_rows()
+    }
+
+
+def _causes(events: pl.DataFrame) -> dict[tuple[object, str, str], str]:
+    causes: dict[tuple[object, str, str], str] = {}
+    for date, subject, detail, cause in events.select(
+        "date", "subject", "detail", "cause"
+    ).iter_rows():
+        key = (date, subject, detail)
+        # a rule-made change and a scheduled one in the same month: the rule is what moved it
+        if causes.get(key) != "rule":
+            causes[key] = cause
+    return causes
+
+
+def read_changes(run_dir: Path) -> list[Change]:
+    """Every membership change and base closure of one run, in date order."""
+    states = pl.read_parquet(run_dir / "states.parquet").sort("iso3", "date")
+    events = pl.read_parquet(run_dir / "events.parquet")
+    causes = _causes(events)
+    changes: list[Change] = []
+    for (iso3,), frame in states.group_by("iso3", maintain_order=True):
+        before: set[str] | None = None
+        for date, members in frame.select("date", "memberships").iter_rows():
+            now = set(filter(None, (members or "").split(",")))
+            if before is not None:
+                for org, kind in [(o, "join") for o in now - before] + [
+                    (o, "exit") for o in before - now
+                ]:
+                    cause = causes.get((date, iso3, org), "rule")
+                    changes.append(Change(date, kind, str(iso3), org, "", cause))  # type: ignore[arg-type]
+            before = now
+    for date, subject, cause in (
+        events.filter(pl.col("kind") == "base_close").select("date", "subject", "cause").iter_rows()
+    ):
+        changes.append(Change(date, "exit", "", "", subject, cause))
+    return sorted(changes, key=lambda c: (c.date, c.key))
