@@ -61,7 +61,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from multipolar.config import load_scenario
+    from multipolar.sweep.spec import is_sweep_file, load_sweep
 
+    if is_sweep_file(args.scenario):
+        load_sweep(args.scenario, args.overrides)
+        print("ok")
+        return 0
     load_scenario(args.scenario, args.overrides)
     print("ok")
     return 0
@@ -106,8 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenario_options(run)
     run.set_defaults(handler=_cmd_run)
 
-    validate = sub.add_parser("validate", help="check a scenario file; print ok or its problems")
-    validate.add_argument("scenario", help="scenario file")
+    validate = sub.add_parser(
+        "validate", help="check a scenario or sweep file; print ok or its problems"
+    )
+    validate.add_argument("scenario", help="scenario or sweep file")
     _add_scenario_options(validate)
     validate.set_defaults(handler=_cmd_validate)
 
@@ -116,6 +123,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_bench_arguments(bench)
     bench.set_defaults(handler=_cmd_bench)
+
+    from multipolar.sweep import cli as sweep_cli
+
+    sweep = sub.add_parser("sweep", help="run a sweep file (parameters x seeds) on Dask")
+    sweep_cli.add_sweep_arguments(sweep)
+    sweep.set_defaults(handler=sweep_cli.cmd_sweep)
+    sensitivity = sub.add_parser(
+        "sensitivity", help="Sobol' or Morris sensitivity indices of a finished sweep"
+    )
+    sweep_cli.add_sensitivity_arguments(sensitivity)
+    sensitivity.set_defaults(handler=sweep_cli.cmd_sensitivity)
     return parser
 
 

@@ -1,0 +1,63 @@
+"""Dask distributed as the sweep's executor: an embedded LocalCluster or an existing cluster.
+
+The embedded cluster has one single-threaded worker process per core (the kernels bring
+their own threads where they want them), listens on 127.0.0.1 only and has no dashboard.
+On a cluster whose workers advertise a ``GPU`` resource (``dask worker --resources GPU=1``,
+as ``scripts/slurm_sweep.py`` starts them), GPU runs ask for one GPU each, so Dask places one
+task per GPU.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["dask_executor", "gpu_resources"]
+
+
+def gpu_resources(workers: dict[str, Any], backend: str) -> dict[str, float] | None:
+    """``{"GPU": 1}`` when runs use a GPU backend and some worker advertises a GPU."""
+    if backend not in ("cupy", "auto"):
+        return None
+    has_gpu = any(w.get("resources", {}).get("GPU", 0) >= 1 for w in workers.values())
+    return {"GPU": 1} if has_gpu else None
+
+
+@contextlib.contextmanager
+def dask_executor(
+    workers: int | None = None, scheduler: str | None = None, backend: str = "auto"
+) -> Iterator[tuple[cf.Executor, int]]:
+    """A ``concurrent.futures`` executor on Dask, and the number of workers it has.
+
+    Args:
+        workers: worker processes of the embedded cluster (default: one per core); ignored
+            with ``scheduler``.
+        scheduler: address of an existing scheduler (``tcp://host:8786``); None starts an
+            embedded ``LocalCluster`` and stops it on exit.
+        backend: the runs' backend, to request a ``GPU`` resource for GPU runs.
+    """
+    from distributed import Client, LocalCluster
+
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(scheduler, timeout="30s"))
+        info = client.scheduler_info()["workers"]
+        resources = gpu_resources(info, backend)
+        options: dict[str, Any] = {"pure": False}
+        if resources:
+            options["resources"] = resources
+        yield client.get_executor(**options), max(1, len(info))

@@ -1,0 +1,288 @@
+"""The driver: plan a sweep, hand chunks of runs to any executor, keep the run index.
+
+The core speaks only ``concurrent.futures``: ``executor.submit(fn, task)`` and the futures
+it returns. Dask's ``Client.get_executor()`` (what ``multipolar sweep`` uses), a
+``ProcessPoolExecutor`` or ``mpi4py.futures.MPIPoolExecutor`` all fit. Results go from the
+workers straight to the output folder; the driver receives only each task's small run
+records, and keeps a bounded number of tasks in flight, so its memory does not grow with
+the results.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from multipolar.config import Problem, ScenarioError
+from multipolar.sweep.index import scan, write_index
+from multipolar.sweep.layout import MANIFEST, PLAN, atomic_write, remove_temporaries
+from multipolar.sweep.plan import Plan, PlannedRun, build_plan, parameter_dtypes
+from multipolar.sweep.spec import Sweep
+from multipolar.sweep.tasks import RunContext, TaskSpec, run_task
+
+__all__ = ["SweepSummary", "chunk_size", "execute_sweep"]
+
+INDEX_EVERY_S = 2.0
+MAX_RUNS_PER_TASK = 100
+TASKS_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """How a sweep went: where, how many runs in all, done before, run now, failed."""
+
+    out: Path
+    total: int
+    already_done: int
+    ran: int
+    failed: int
+    seconds: float
+
+    def line(self) -> str:
+        """A one-line summary for the terminal."""
+        text = (
+            f"sweep: {self.ran} runs in {self.seconds:.1f} s"
+            f" ({self.already_done} of {self.total} already complete)"
+        )
+        if self.failed:
+            text += f"; {self.failed} failed (see {self.out / 'runs.parquet'})"
+        return text
+
+
+def chunk_size(pending: int, workers: int) -> int:
+    """Runs per task: about ``TASKS_PER_WORKER`` tasks per worker, at most 100 runs each.
+
+    A few tasks per worker balance the load and let a lost worker's task be redone cheaply,
+    while each task holds enough runs that the scheduler's per-task cost (milliseconds)
+    stays a small share of its run time and the files it writes are not tiny.
+    """
+    per_task = math.ceil(pending / max(1, workers * TASKS_PER_WORKER))
+    return max(1, min(MAX_RUNS_PER_TASK, per_task))
+
+
+def _fingerprint(sweep: Sweep) -> str:
+    resolved = sweep.resolved()
+    resolved.pop("runs_per_task", None)
+    text = json.dumps(
+        {"sweep": resolved, "base": sweep.base.model_dump(mode="json")}, sort_keys=True
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    from multipolar.io import package_versions
+
+    versions = package_versions()
+    for name in ("dask", "distributed", "SALib"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _manifest(sweep: Sweep, plan: Plan) -> dict[str, Any]:
+    from multipolar.io import _git_revision  # one git lookup for run and sweep manifests
+
+    return {
+        "fingerprint": _fingerprint(sweep),
+        "source": sweep.source,
+        "sweep": sweep.resolved(),
+        "base_scenario": sweep.base.model_dump(mode="json"),
+        "runs": len(plan.runs),
+        "points": int(plan.points["point"].max() + 1) if plan.points.height else 0,
+        "parameter_dtypes": parameter_dtypes(sweep),
+        "versions": _versions(),
+        "git_revision": _git_revision(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _prepare(out: Path, sweep: Sweep, plan: Plan, resume: bool) -> None:
+    """Check ``out`` against the sweep, then write the manifest and the plan when new."""
+    manifest_path = out / MANIFEST
+    if manifest_path.exists():
+        if not resume:
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(out),
+                        "",
+                        "already holds a sweep; pass --resume to complete it "
+                        "or choose another --out",
+                    )
+                ]
+            )
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ScenarioError([Problem(str(manifest_path), "", f"unreadable: {error}")]) from None
+        if old.get("fingerprint") != _fingerprint(sweep):
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(out),
+                        "",
+                        "holds a different sweep (the sweep file, its scenario "
+                        "or --steps/--set changed); choose another --out",
+                    )
+                ]
+            )
+        return
+    if out.exists() and any(out.iterdir()):
+        raise ScenarioError([Problem(str(out), "", "exists and is not a sweep folder")])
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / PLAN, plan.points.write_parquet)
+    text = json.dumps(_manifest(sweep, plan), indent=2) + "\n"
+    atomic_write(manifest_path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def _chunks(runs: Sequence[PlannedRun], size: int) -> Iterator[tuple[PlannedRun, ...]]:
+    for start in range(0, len(runs), size):
+        yield tuple(runs[start : start + size])
+
+
+def _task_id(runs: Sequence[PlannedRun]) -> str:
+    text = ",".join(sorted(r.run_id for r in runs))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _context(sweep: Sweep) -> RunContext:
+    outputs = sweep.settings.outputs
+    return RunContext(
+        base=sweep.base,
+        months=sweep.settings.months,
+        backend=sweep.settings.backend,
+        tables=sweep.tables,
+        metrics=outputs.metrics,
+        fields=outputs.fields,
+        param_dtypes=tuple(parameter_dtypes(sweep).items()),
+    )
+
+
+def _lost(task: TaskSpec, error: BaseException) -> list[dict[str, Any]]:
+    """Records for the runs of a task that did not come back at all."""
+    message = f"task lost: {type(error).__name__}: {' '.join(str(error).split())}"[:2000]
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    return [
+        {
+            "run_id": r.run_id,
+            "status": "failed",
+            "error": message,
+            "seconds": None,
+            "steps_s": None,
+            "worker": None,
+            "backend": task.context.backend,
+            "task": task.task_id,
+            "finished": now,
+        }
+        for r in task.runs
+    ]
+
+
+def execute_sweep(
+    sweep: Sweep,
+    executor: cf.Executor,
+    out: Path,
+    *,
+    resume: bool = False,
+    workers: int | None = None,
+    progress: bool | None = None,
+) -> SweepSummary:
+    """Run every run of ``sweep`` that ``out`` does not already hold, on ``executor``.
+
+    Args:
+        sweep: the validated sweep.
+        executor: any ``concurrent.futures``-style executor whose workers can import
+            multipolar and write to ``out``.
+        out: the sweep folder (created; must be new unless ``resume``).
+        resume: complete the sweep already in ``out`` (it must be the same sweep).
+        workers: how many workers the executor has, to size the tasks; default: the
+            executor's ``_max_workers`` or the number of CPUs.
+        progress: show a progress bar; default: when stderr is a terminal.
+
+    Raises:
+        ScenarioError: ``out`` holds something else, or another sweep.
+    """
+    start = time.perf_counter()
+    out = Path(out)
+    plan = build_plan(sweep)
+    _prepare(out, sweep, plan, resume)
+    dtypes = parameter_dtypes(sweep)
+    remove_temporaries(out)
+    records = scan(out, sweep.tables, sweep.settings.outputs.fields)
+    done = {rid for rid, rec in records.items() if rec["status"] == "ok"}
+    pending = [r for r in plan.runs if r.run_id not in done]
+    n_workers = workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    size = sweep.settings.runs_per_task or chunk_size(len(pending), n_workers)
+    context = _context(sweep)
+    tasks = (
+        TaskSpec(str(out), _task_id(chunk), context, chunk) for chunk in _chunks(pending, size)
+    )
+    write_index(out, plan, records, dtypes)
+    show = sys.stderr.isatty() if progress is None else progress
+    failed = 0
+    window = max(2, 2 * n_workers)
+    in_flight: dict[cf.Future[list[dict[str, Any]]], TaskSpec] = {}
+    last_index = time.monotonic()
+    with tqdm(
+        total=len(pending), disable=not show, unit="run", desc=sweep.settings.name, file=sys.stderr
+    ) as bar:
+        bar.set_postfix_str("failed 0", refresh=False)
+        try:
+            _fill(executor, tasks, in_flight, window)
+            while in_flight:
+                finished, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    task = in_flight.pop(future)
+                    try:
+                        results = future.result()
+                    except Exception as error:  # noqa: BLE001 - a lost task fails its runs only
+                        results = _lost(task, error)
+                    for record in results:
+                        records[record["run_id"]] = record
+                    failed += sum(r["status"] != "ok" for r in results)
+                    bar.set_postfix_str(f"failed {failed}", refresh=False)
+                    bar.update(len(results))
+                _fill(executor, tasks, in_flight, window)
+                if time.monotonic() - last_index >= INDEX_EVERY_S:
+                    write_index(out, plan, records, dtypes)
+                    last_index = time.monotonic()
+        finally:
+            for future in in_flight:
+                future.cancel()
+            write_index(out, plan, records, dtypes)
+    return SweepSummary(
+        out=out,
+        total=len(plan.runs),
+        already_done=len(plan.runs) - len(pending),
+        ran=len(pending),
+        failed=failed,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _fill(
+    executor: cf.Executor,
+    tasks: Iterator[TaskSpec],
+    in_flight: dict[cf.Future[list[dict[str, Any]]], TaskSpec],
+    window: int,
+) -> None:
+    while len(in_flight) < window:
+        task = next(tasks, None)
+        if task is None:
+            return
+        in_flight[executor.submit(run_task, task)] = task

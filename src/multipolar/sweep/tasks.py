@@ -1,0 +1,228 @@
+"""What a worker does: run a chunk of model runs and write their results as one task.
+
+This module is imported on the workers. It keeps, per worker process, what does not change
+between runs (the backend object with its compiled kernels; geography rasters come from
+the on-disk cache the model reads), so a short run costs little more than its own steps.
+A run that raises is recorded as failed with its message and the task goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import functools
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from multipolar.sweep.layout import FIELDS, RECORDS, atomic_write, part_path
+from multipolar.sweep.plan import PlannedRun, column_value
+
+__all__ = [
+    "RECORD_SCHEMA",
+    "NonFiniteRunError",
+    "RunContext",
+    "RunOutput",
+    "TaskSpec",
+    "run_one",
+    "run_task",
+]
+
+RECORD_SCHEMA = {
+    "run_id": pl.String,
+    "status": pl.String,
+    "error": pl.String,
+    "seconds": pl.Float64,
+    "steps_s": pl.Float64,
+    "worker": pl.String,
+    "backend": pl.String,
+    "task": pl.String,
+    "finished": pl.String,
+}
+_MAX_ERROR = 2000
+
+
+class NonFiniteRunError(ArithmeticError):
+    """A run produced NaN or infinite metrics (for example an unstable diffusion)."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every run of a sweep shares: the base scenario, length, backend and outputs."""
+
+    base: Any  # multipolar.config.Scenario; typed loosely so this module imports cheaply
+    months: int
+    backend: str
+    tables: tuple[str, ...]
+    metrics: tuple[str, ...]
+    fields: bool
+    param_dtypes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A chunk of runs and where to write them."""
+
+    out: str
+    task_id: str
+    context: RunContext
+    runs: tuple[PlannedRun, ...]
+
+
+@functools.cache
+def _backend(name: str) -> Any:
+    from multipolar.kernels import get_backend
+
+    return get_backend(name)
+
+
+def _worker_name() -> str:
+    if "distributed" in sys.modules:
+        try:
+            from distributed import get_worker
+
+            return str(get_worker().address)
+        except ValueError:
+            pass
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """One finished run: its tables, final fields (if kept), backend and stepping time."""
+
+    tables: dict[str, pl.DataFrame]
+    fields: np.ndarray | None
+    backend: str
+    steps_s: float
+
+
+def run_one(context: RunContext, run: PlannedRun) -> RunOutput:
+    """Run one model and return what the sweep keeps of it.
+
+    Raises:
+        NonFiniteRunError: a metric of the model table is NaN or infinite.
+        ValueError: a metric pattern matches no column of the model table.
+    """
+    from multipolar.config import override
+    from multipolar.io import model_tables
+    from multipolar.model import MultipolarModel
+
+    scenario = override(context.base, run.values(), label="sweep") if run.params else context.base
+    model = MultipolarModel(scenario=scenario, backend=_backend(context.backend), rng=run.seed)
+    start = time.perf_counter()
+    for _ in range(context.months):
+        model.step()
+    steps_s = time.perf_counter() - start
+    tables = model_tables(model)
+    tables["model"] = _keep_metrics(tables["model"], context.metrics)
+    _check_finite(tables["model"])
+    fields = np.array(model.field.to_host()) if context.fields else None
+    kept = {name: tables[name] for name in context.tables}
+    return RunOutput(kept, fields, model.backend.name, steps_s)
+
+
+def _keep_metrics(frame: pl.DataFrame, patterns: tuple[str, ...]) -> pl.DataFrame:
+    if not patterns:
+        return frame
+    index = [c for c in ("step", "date") if c in frame.columns]
+    for pattern in patterns:
+        if not any(fnmatch.fnmatchcase(c, pattern) for c in frame.columns):
+            raise ValueError(f"metric pattern {pattern!r} matches no model column")
+    kept = [
+        c
+        for c in frame.columns
+        if c not in index and any(fnmatch.fnmatchcase(c, p) for p in patterns)
+    ]
+    return frame.select(*index, *kept)
+
+
+def _check_finite(frame: pl.DataFrame) -> None:
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    if not floats:
+        return
+    bad = frame.select(floats).select(pl.all().is_finite().not_().any())
+    names = [c for c in floats if bad[c][0]]
+    if names:
+        first = frame.filter(pl.any_horizontal(pl.col(names).is_finite().not_()))["step"][0]
+        shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+        raise NonFiniteRunError(f"non-finite {shown} from step {first}")
+
+
+def _with_run_columns(
+    frame: pl.DataFrame, run: PlannedRun, dtypes: tuple[tuple[str, str], ...]
+) -> pl.DataFrame:
+    values = run.values()
+    columns = [
+        pl.lit(run.run_id, pl.String).alias("run_id"),
+        pl.lit(run.replicate, pl.Int64).alias("replicate"),
+        pl.lit(run.seed, pl.Int64).alias("seed"),
+        *(
+            pl.lit(column_value(values[key], dtype), getattr(pl, dtype)).alias(key)
+            for key, dtype in dtypes
+        ),
+    ]
+    return frame.select(*columns, pl.all())
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or "(no message)"
+    return f"{type(error).__name__}: {text}"[:_MAX_ERROR]
+
+
+def run_task(task: TaskSpec) -> list[dict[str, Any]]:
+    """Run a task's runs, write its files (records last) and return its run records."""
+    context = task.context
+    out = Path(task.out)
+    worker = _worker_name()
+    collected: dict[str, list[pl.DataFrame]] = {name: [] for name in context.tables}
+    fields: dict[str, np.ndarray] = {}
+    records: list[dict[str, Any]] = []
+    for run in task.runs:
+        start = time.perf_counter()
+        record: dict[str, Any] = {"run_id": run.run_id, "worker": worker, "task": task.task_id}
+        try:
+            output = run_one(context, run)
+        except Exception as error:  # noqa: BLE001 - a failed run is recorded, the task goes on
+            record.update(
+                status="failed", error=_one_line(error), backend=context.backend, steps_s=None
+            )
+        else:
+            for name, frame in output.tables.items():
+                collected[name].append(_with_run_columns(frame, run, context.param_dtypes))
+            if output.fields is not None:
+                fields[run.run_id] = output.fields
+            record.update(status="ok", error=None, backend=output.backend, steps_s=output.steps_s)
+        record["seconds"] = time.perf_counter() - start
+        record["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        records.append(record)
+    _write(out, task.task_id, collected, fields)
+    frame = pl.DataFrame(records, schema=RECORD_SCHEMA)
+    atomic_write(part_path(out, RECORDS, task.task_id), frame.write_parquet)
+    return records
+
+
+def _write(
+    out: Path, task_id: str, collected: dict[str, list[pl.DataFrame]], fields: dict[str, Any]
+) -> None:
+    for name, frames in collected.items():
+        if frames:
+            table = pl.concat(frames, how="diagonal_relaxed")
+            atomic_write(part_path(out, name, task_id), table.write_parquet)
+    if fields:
+        atomic_write(
+            part_path(out, FIELDS, task_id),
+            lambda path: _save_npz(path, fields),
+        )
+
+
+def _save_npz(path: Path, arrays: dict[str, Any]) -> None:
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
