@@ -39,6 +39,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         overrides.append(f"run.seed={args.seed}")
     scenario = load_scenario(args.scenario, overrides)
+    if args.report:
+        from multipolar.viz.commands import check_report_extra
+
+        if check_report_extra():
+            return BAD_INPUT
     months = step_of(scenario.run.start, scenario.run.end)
     if args.steps is not None and not 0 <= args.steps <= months:
         print(
@@ -56,6 +61,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     shares = model.times.shares()
     print("time per phase: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
     print(f"outputs: {result.out_dir}")
+    if args.report:
+        from multipolar.viz.commands import report_after_run
+
+        return report_after_run(result.out_dir)
     return 0
 
 
@@ -108,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="run directory to create (default: runs/<name>-<time>)",
     )
+    run.add_argument(
+        "--report",
+        action="store_true",
+        help="also write figures and report.md into RUN_DIR/report (needs the report extra)",
+    )
     _add_scenario_options(run)
     run.set_defaults(handler=_cmd_run)
 
@@ -134,6 +148,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep_cli.add_sensitivity_arguments(sensitivity)
     sensitivity.set_defaults(handler=sweep_cli.cmd_sensitivity)
+
+    from multipolar.viz import commands as viz_commands
+
+    viz_commands.add_parsers(sub)
     return parser
 
 
