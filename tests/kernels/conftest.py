@@ -29,10 +29,13 @@ class Problem:
     lam: np.ndarray
     dt: float
 
-    def run(self, backend: Backend, steps: int) -> np.ndarray:
-        """``diffuse`` on ``backend``: inputs uploaded, the result brought back to the host."""
+    def run(self, backend: Backend, steps: int, **options: object) -> np.ndarray:
+        """``diffuse`` on ``backend``: inputs uploaded, the result brought back to the host.
+
+        ``options`` (``scheme``, ``out``) are passed on to ``diffuse``.
+        """
         xp_args = (backend.asarray(a) for a in (self.u, self.c, self.s))
-        out = backend.diffuse(*xp_args, self.D, self.lam, self.dt, steps)
+        out = backend.diffuse(*xp_args, self.D, self.lam, self.dt, steps, **options)
         return backend.to_numpy(out)
 
 
@@ -49,7 +52,8 @@ def random_problem(
 ) -> Problem:
     """A stable instance with uneven conductance in (0, 1] (some cells exactly 1).
 
-    ``n_batch=None`` gives ``(K, H, W)`` fields, otherwise ``(B, K, H, W)``.
+    ``n_batch=None`` gives ``(K, H, W)`` fields, otherwise ``(B, K, H, W)``. ``dt`` is
+    ``dt_fraction`` times the explicit stability limit (above 1 only for the implicit scheme).
     """
     shape = (n_channels, height, width) if n_batch is None else (n_batch, n_channels, height, width)
     c = rng.uniform(0.02, 1.0, (height, width)).astype(np.float32)

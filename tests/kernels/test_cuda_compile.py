@@ -26,7 +26,7 @@ def _nvcc(source: Path, out: Path, *options: str) -> subprocess.CompletedProcess
 
 
 def test_sources_ship_with_the_package():
-    assert {p.name for p in SOURCES} >= {"diffusion.cu", "zonal.cu"}
+    assert {p.name for p in SOURCES} >= {"diffusion.cu", "implicit.cu", "zonal.cu"}
 
 
 @needs_nvcc

@@ -127,6 +127,7 @@ def _emulated_cupy(build_dir: Path) -> types.SimpleNamespace:
         ascontiguousarray=np.ascontiguousarray,
         empty_like=np.empty_like,
         zeros=np.zeros,
+        may_share_memory=np.may_share_memory,
         asnumpy=np.array,
         float32=np.float32,
         float64=np.float64,
@@ -140,7 +141,8 @@ def emulated_cupy(tmp_path_factory: pytest.TempPathFactory) -> types.SimpleNames
     build_dir = tmp_path_factory.mktemp("cuda_emu")
     options = compile_options("90")
     for process in [
-        _compile(cuda_source(n), options, build_dir) for n in ("diffusion.cu", "zonal.cu")
+        _compile(cuda_source(n), options, build_dir)
+        for n in ("diffusion.cu", "zonal.cu", "implicit.cu")
     ]:
         _wait(process)
     return _emulated_cupy(build_dir)
@@ -178,6 +180,28 @@ def test_diffuse_equals_reference(
     want = REFERENCE.diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, steps)
     assert got.dtype == np.float32 and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(("height", "width", "k", "b", "steps"), DIFFUSE_CASES)
+def test_implicit_equals_reference(emulated_backend, make_problem, height, width, k, b, steps):
+    # One thread per line, the reference's operations in its order: bitwise equal to NumPy.
+    p = make_problem(height, width, k, b, dt_fraction=50.0)
+    got = p.run(emulated_backend(), steps, scheme="implicit")
+    want = REFERENCE.diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, steps, scheme="implicit")
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("scheme", ["explicit", "implicit"])
+@pytest.mark.parametrize("steps", [1, 2, 5])
+def test_out_receives_the_last_step(emulated_backend, make_problem, scheme, steps):
+    p = make_problem(33, 40, 3, 2)
+    backend = emulated_backend(time_block=4)
+    out = np.full_like(p.u, np.nan)
+    got = backend.diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, steps, scheme=scheme, out=out)
+    want = REFERENCE.diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, steps, scheme=scheme)
+    assert got is out
+    np.testing.assert_array_equal(out, want)
 
 
 @pytest.mark.parametrize(("n_batch", "n_labels"), [(None, 5), (3, 9), (2, 7000)])

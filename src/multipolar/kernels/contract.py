@@ -1,8 +1,21 @@
-"""The kernel contract of DESIGN §4: argument checks and the stability bound.
+"""The kernel contract of DESIGN §4: argument checks, the stability bound, the schemes.
 
-Every backend calls :func:`check_diffuse_args` before launching, so that all of them
-reject the same bad inputs with the same messages, and the scenario loader uses
-:func:`max_stable_dt` to refuse unstable settings before a run starts.
+Every backend calls :func:`check_diffuse_args` (and :func:`check_out` for an output
+buffer) before launching, so that all of them reject the same bad inputs with the same
+messages, and the scenario loader uses :func:`max_stable_dt` to refuse unstable explicit
+settings before a run starts.
+
+Two schemes advance the same equation ``du/dt = D div(c grad u) - lam u + s``:
+
+- ``"explicit"``: forward Euler, stable and non-negative only while
+  ``dt * (4 * D * max(c) + lam) <= 1``.
+- ``"implicit"``: locally one-dimensional backward Euler. One step of ``dt`` solves
+  ``((1 + dt*lam) I - dt*D*Lx) u1 = u + dt*s`` along every row, then
+  ``(I - dt*D*Ly) u' = u1`` along every column, where ``Lx`` and ``Ly`` are the flux-form
+  one-dimensional operators with face conductance ``(c + c[n]) / 2`` and no flux across
+  the edge. Each solve is a tridiagonal M-matrix system (Thomas algorithm, no pivoting,
+  every denominator at least 1), so the step is stable and non-negative for any ``dt``,
+  and with ``lam = 0`` and ``s = 0`` it conserves each channel's total.
 """
 
 from __future__ import annotations
@@ -11,7 +24,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_diffuse_args", "check_zonal_args", "max_stable_dt"]
+__all__ = [
+    "SCHEMES",
+    "check_diffuse_args",
+    "check_out",
+    "check_scheme",
+    "check_zonal_args",
+    "max_stable_dt",
+]
+
+SCHEMES = ("explicit", "implicit")
+"""The time-stepping schemes every backend implements (see the module docstring)."""
 
 
 def max_stable_dt(diffusivity: float, decay: float, c_max: float = 1.0) -> float:
@@ -70,3 +93,26 @@ def check_zonal_args(u: Any, labels: Any, n_labels: int) -> None:
         raise TypeError(f"labels must be integers, got {labels.dtype}")
     if n_labels < 1:
         raise ValueError(f"n_labels must be at least 1, got {n_labels}")
+
+
+def check_scheme(scheme: str) -> None:
+    """Reject a scheme name that is not one of :data:`SCHEMES`."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+
+
+def check_out(out: Any, u: Any, scheme: str, may_share_memory: Any) -> None:
+    """Validate an output buffer for ``diffuse``: u's shape, float32, C-contiguous.
+
+    The explicit scheme reads every step's input while writing its output, so ``out`` must
+    not overlap ``u`` there; the implicit sweeps work in place, so ``out`` may be ``u``.
+    ``may_share_memory`` is the array module's function of that name.
+    """
+    if _shape(out) != _shape(u):
+        raise ValueError(f"out must have the shape of u {_shape(u)}, got {_shape(out)}")
+    if out.dtype != np.float32:
+        raise TypeError(f"out must be float32, got {out.dtype}")
+    if not out.flags.c_contiguous:
+        raise ValueError("out must be C-contiguous")
+    if scheme == "explicit" and may_share_memory(out, u):
+        raise ValueError("out must not overlap u with the explicit scheme")

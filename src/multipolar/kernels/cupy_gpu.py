@@ -5,7 +5,9 @@ downloads, ``diffuse`` ping-pongs between two device buffers allocated once per 
 ``zonal_sum`` reduces on the device and returns only the small ``(K, n_labels)`` (or
 ``(B, K, n_labels)``) table. All B ensemble members run in the same launch (grid z).
 Several steps are fused into one launch with temporal blocking in shared memory
-(``diffuse_tiled``), which matters most on small grids where launches dominate.
+(``diffuse_tiled``), which matters most on small grids where launches dominate. The implicit
+scheme (``kernels/implicit.cu``) launches a row sweep and a column sweep per step, one
+thread per line, in place in the output buffer. A caller's ``out`` receives the last step.
 """
 
 from __future__ import annotations
@@ -22,13 +24,19 @@ from multipolar.kernels._cuda_source import (
     compile_options,
     cuda_source,
 )
-from multipolar.kernels.contract import check_diffuse_args, check_zonal_args
+from multipolar.kernels.contract import (
+    check_diffuse_args,
+    check_out,
+    check_scheme,
+    check_zonal_args,
+)
 
 __all__ = ["CupyBackend"]
 
 _STEP_BLOCK = (32, 8, 1)
 _TILED_BLOCK = (32, 8, 1)
 _ZONAL_THREADS = 256
+_LINE_THREADS = 128
 _SHARED_BYTES = 48 * 1024
 
 
@@ -64,8 +72,11 @@ class CupyBackend:
         options = compile_options(self.compute_capability)
         diffusion = cp.RawModule(code=cuda_source("diffusion.cu"), options=options)
         zonal = cp.RawModule(code=cuda_source("zonal.cu"), options=options)
+        implicit = cp.RawModule(code=cuda_source("implicit.cu"), options=options)
         self._step = diffusion.get_function("diffuse_step")
         self._tiled = diffusion.get_function("diffuse_tiled")
+        self._rows = implicit.get_function("lod_rows")
+        self._columns = implicit.get_function("lod_columns")
         self._zonal_shared = zonal.get_function("zonal_sum_shared")
         self._zonal_global = zonal.get_function("zonal_sum_global")
 
@@ -81,22 +92,48 @@ class CupyBackend:
         """Block until the work queued on the current stream is finished."""
         self.xp.cuda.get_current_stream().synchronize()
 
-    def diffuse(self, u: Any, c: Any, s: Any, D: Any, lam: Any, dt: float, steps: int) -> Any:
-        """Advance ``u`` by ``steps`` explicit updates on the device; ``u`` is untouched."""
+    def diffuse(
+        self,
+        u: Any,
+        c: Any,
+        s: Any,
+        D: Any,
+        lam: Any,
+        dt: float,
+        steps: int,
+        *,
+        scheme: str = "explicit",
+        out: Any = None,
+    ) -> Any:
+        """Advance ``u`` by ``steps`` steps of ``scheme`` on the device; return the new fields.
+
+        ``u`` is untouched unless it is ``out`` (allowed with the implicit scheme only).
+        With ``out`` the last step writes there (no copy) and ``out`` is returned.
+        """
         n_channels, n_batch = check_diffuse_args(u, c, s, D, lam, dt, steps)
+        check_scheme(scheme)
         cp = self.xp
+        if out is not None:
+            check_out(out, u, scheme, cp.may_share_memory)
         u = cp.ascontiguousarray(cp.asarray(u))
         if steps == 0 or u.size == 0:
-            return u.copy()
+            if out is None:
+                return u.copy()
+            out[...] = u
+            return out
         c = cp.ascontiguousarray(cp.asarray(c))
         s = cp.ascontiguousarray(cp.asarray(s))
+        if scheme == "implicit":
+            target = cp.empty_like(u) if out is None else out
+            return self._implicit(u, c, s, D, lam, dt, steps, target, n_batch)
         d = cp.asarray(D, dtype=cp.float32)
         k = cp.asarray(lam, dtype=cp.float32)
         height, width = c.shape
         shape = (np.int32(n_channels), np.int32(height), np.int32(width))
         n_launches = _blocks(steps, self.time_block)
-        buf_a = cp.empty_like(u)
-        buffers = (buf_a, cp.empty_like(u) if n_launches > 1 else buf_a)
+        final = cp.empty_like(u) if out is None else out
+        spare = cp.empty_like(u) if n_launches > 1 else final
+        buffers = (final, spare) if n_launches % 2 else (spare, final)
         src = u
         for launch in range(n_launches):
             dst = buffers[launch % 2]
@@ -110,6 +147,36 @@ class CupyBackend:
                 self._tiled(grid, _TILED_BLOCK, args)
             src = dst
         return src
+
+    def _implicit(
+        self,
+        u: Any,
+        c: Any,
+        s: Any,
+        D: Any,
+        lam: Any,
+        dt: float,
+        steps: int,
+        out: Any,
+        n_batch: int,
+    ) -> Any:
+        """``steps`` implicit steps into ``out``: a row sweep and a column sweep per step."""
+        cp = self.xp
+        dt32 = np.float32(dt)
+        g = cp.asarray(dt32 * np.asarray(D, dtype=np.float32))
+        k = cp.asarray(lam, dtype=cp.float32)
+        work = cp.empty_like(u)
+        n_channels, height, width = (np.int32(n) for n in u.shape[-3:])
+        block = (_LINE_THREADS, 1, 1)
+        rows_grid = (_blocks(int(height), _LINE_THREADS), int(n_channels), n_batch)
+        columns_grid = (_blocks(int(width), _LINE_THREADS), int(n_channels), n_batch)
+        src = u
+        for _ in range(steps):
+            args = (src, s, out, work, c, g, k, dt32, n_channels, height, width)
+            self._rows(rows_grid, block, args)
+            self._columns(columns_grid, block, (out, work, c, g, n_channels, height, width))
+            src = out
+        return out
 
     def zonal_sum(self, u: Any, labels: Any, n_labels: int) -> np.ndarray:
         """Sum each channel over each label on the device; returns float64 ``(K, n_labels)``.

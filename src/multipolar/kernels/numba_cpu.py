@@ -1,11 +1,15 @@
 """Numba backend: fused, multi-threaded CPU kernels with optional temporal blocking.
 
 Same interface and float32 arithmetic as :class:`~multipolar.kernels.numpy_ref.NumpyBackend`.
-``diffuse`` makes one pass over all K channels per step (the conductance read once per cell
-and shared by the channels), parallel over rows; from a few steps per call on it uses
-temporal blocking (:mod:`multipolar.kernels._blocking`), which is faster at every grid size
-measured (docs/benchmarks.md) and gives bitwise the same result. Buffers are allocated once
-per call, never per step.
+The explicit ``diffuse`` makes one pass over all K channels per step (the conductance read
+once per cell and shared by the channels), parallel over rows; from a few steps per call on
+it uses temporal blocking (:mod:`multipolar.kernels._blocking`), which is faster at every
+grid size measured (docs/benchmarks.md) and gives bitwise the same result. The implicit
+scheme's sweeps are in :mod:`multipolar.kernels._implicit`. Buffers are allocated once per
+call, never per step, and a caller's ``out`` is written in place.
+
+Results do not depend on the number of threads: work is split into tasks fixed by the grid,
+and ``zonal_sum`` adds fixed chunks of cells in a fixed order.
 """
 
 from __future__ import annotations
@@ -15,9 +19,15 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from multipolar.kernels import _implicit
 from multipolar.kernels._blocking import diffuse_tiled, scratch_shape
 from multipolar.kernels._numba_kernels import diffuse_one_pass, zonal_sum_partials
-from multipolar.kernels.contract import check_diffuse_args, check_zonal_args
+from multipolar.kernels.contract import (
+    check_diffuse_args,
+    check_out,
+    check_scheme,
+    check_zonal_args,
+)
 
 __all__ = ["BlockingPlan", "NumbaBackend", "diffuse_blocked"]
 
@@ -26,6 +36,12 @@ ROW_BLOCK = 8
 
 RING_BYTES = 2 << 20
 """Budget of temporal blocking's per-thread scratch: fields are advanced in groups it fits."""
+
+ZONAL_CHUNKS = 64
+"""Most chunks of cells ``zonal_sum`` sums separately (then adds in order), whatever the threads."""
+
+ZONAL_MIN_CELLS = 4096
+"""Fewest cells per chunk of ``zonal_sum``."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +176,29 @@ def _one_pass(
     )
 
 
+def _lod(
+    flat_u: np.ndarray,
+    c: np.ndarray,
+    flat_s: np.ndarray,
+    d: np.ndarray,
+    k: np.ndarray,
+    dt: float,
+    steps: int,
+    out: np.ndarray,
+) -> np.ndarray:
+    """Coefficients and per-thread scratch of the implicit scheme, then its sweeps into ``out``."""
+    n_fields, height, width = flat_u.shape
+    dt32 = np.float32(dt)
+    g = (dt32 * d).astype(np.float32)
+    base = (np.float32(1.0) + dt32 * k).astype(np.float32)
+    tasks = max(-(-height // _implicit.ROWS), -(-width // _implicit.COLUMNS))
+    n_chunks = max(1, min(numba.get_num_threads(), tasks))
+    scratch = np.empty(_implicit.scratch_shape(n_chunks, height, width), dtype=np.float32)
+    return _implicit.lod_steps(
+        flat_u, np.ascontiguousarray(c), flat_s, g, base, dt32, steps, out, scratch
+    )
+
+
 def _check_plan(time_block: int, tile: tuple[int, int]) -> None:
     if time_block < 1:
         raise ValueError(f"time_block must be at least 1, got {time_block}")
@@ -253,20 +292,42 @@ class NumbaBackend:
         lam: np.ndarray,
         dt: float,
         steps: int,
+        *,
+        scheme: str = "explicit",
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Advance ``u`` by ``steps`` updates; return the new field (``u`` is untouched)."""
+        """Advance ``u`` by ``steps`` steps of ``scheme``; return the new fields.
+
+        ``u`` is untouched unless it is ``out`` (allowed with the implicit scheme only).
+        With ``out`` the last step writes there (no copy) and ``out`` is returned.
+        """
         n_channels, _ = check_diffuse_args(u, c, s, D, lam, dt, steps)
+        check_scheme(scheme)
+        if out is not None:
+            check_out(out, u, scheme, np.may_share_memory)
         flat_u, flat_s, d, k = _flatten(u, s, D, lam, n_channels)
         if steps == 0 or flat_u.size == 0:
-            return np.array(u, dtype=np.float32, copy=True)
-        buffers = (self._pool.take(flat_u.shape), self._pool.take(flat_u.shape))
-        if self.uses_blocking(u, steps):
+            if out is None:
+                return np.array(u, dtype=np.float32, copy=True)
+            np.copyto(out, u)
+            return out
+        target = self._pool.take(flat_u.shape) if out is None else out.reshape(flat_u.shape)
+        if scheme == "implicit":
+            result = _lod(flat_u, c, flat_s, d, k, dt, steps, target)
+            return result.reshape(u.shape) if out is None else out
+        blocking = self.uses_blocking(u, steps)
+        writes = -(-steps // min(self.plan.time_block, steps)) if blocking else steps
+        spare = self._pool.take(flat_u.shape)
+        buffers = (target, spare) if writes % 2 else (spare, target)
+        if blocking:
             plan = self.plan
-            out = _tiled(flat_u, c, flat_s, d, k, dt, steps, plan.time_block, plan.tile, buffers)
+            result = _tiled(
+                flat_u, c, flat_s, d, k, dt, steps, plan.time_block, plan.tile, buffers
+            )
         else:
-            out = _one_pass(flat_u, c, flat_s, d, k, dt, steps, buffers)
-        self._pool.give_back(buffers, out)
-        return out.reshape(u.shape)
+            result = _one_pass(flat_u, c, flat_s, d, k, dt, steps, buffers)
+        self._pool.give_back(buffers, result)
+        return result.reshape(u.shape) if out is None else out
 
     def zonal_sum(self, u: np.ndarray, labels: np.ndarray, n_labels: int) -> np.ndarray:
         """Sum each channel over each label: float64 ``(K, n_labels)`` or ``(B, K, n_labels)``."""
@@ -276,6 +337,9 @@ class NumbaBackend:
             raise ValueError(f"labels must lie in [0, {n_labels})")
         lead = u.shape[:-2]
         fields = np.ascontiguousarray(u).reshape(int(np.prod(lead)), -1)
-        n_chunks = max(1, min(numba.get_num_threads(), flat_labels.size))
+        n_chunks = max(1, min(ZONAL_CHUNKS, flat_labels.size // ZONAL_MIN_CELLS))
         partial = zonal_sum_partials(fields, flat_labels, n_labels, n_chunks)
-        return partial.sum(axis=0).reshape(*lead, n_labels)
+        total = partial[0].copy()
+        for chunk in partial[1:]:
+            total += chunk
+        return total.reshape(*lead, n_labels)

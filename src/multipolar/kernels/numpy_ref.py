@@ -4,13 +4,23 @@ It implements DESIGN §4 literally, in flux form: for each pair of orthogonal ne
 flux ``cf * (u[n] - u[i, j])`` with ``cf = (c[i, j] + c[n]) / 2`` is added to one cell and
 subtracted from the other, so there is no flux across the grid's edge and, with no decay
 and no sources, each channel's total is conserved up to float32 rounding.
+
+The implicit scheme (see :mod:`multipolar.kernels.contract`) solves the same fluxes
+backward in time, one direction at a time, with the Thomas algorithm; the loop runs along
+the lines and each operation is vectorised over all the lines (every row of every field,
+then every column). The other backends repeat its float32 operations in the same order.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from multipolar.kernels.contract import check_diffuse_args, check_zonal_args
+from multipolar.kernels.contract import (
+    check_diffuse_args,
+    check_out,
+    check_scheme,
+    check_zonal_args,
+)
 
 __all__ = ["NumpyBackend"]
 
@@ -41,25 +51,25 @@ class NumpyBackend:
         lam: np.ndarray,
         dt: float,
         steps: int,
+        *,
+        scheme: str = "explicit",
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Advance ``u`` by ``steps`` explicit updates; return the new field (``u`` unchanged)."""
+        """Advance ``u`` by ``steps`` steps of ``scheme``; return the new fields.
+
+        ``u`` is untouched unless it is ``out`` (allowed with the implicit scheme only).
+        With ``out`` the result is written there and ``out`` is returned.
+        """
         check_diffuse_args(u, c, s, D, lam, dt, steps)
-        dt32 = np.float32(dt)
-        d = np.asarray(D, dtype=np.float32)[:, None, None]
-        k = np.asarray(lam, dtype=np.float32)[:, None, None]
-        cf_x = (c[:, :-1] + c[:, 1:]) * np.float32(0.5)
-        cf_y = (c[:-1, :] + c[1:, :]) * np.float32(0.5)
-        u = np.array(u, dtype=np.float32, copy=True)
-        for _ in range(steps):
-            flux_x = cf_x * (u[..., :, 1:] - u[..., :, :-1])
-            flux_y = cf_y * (u[..., 1:, :] - u[..., :-1, :])
-            lap = np.zeros_like(u)
-            lap[..., :, :-1] += flux_x
-            lap[..., :, 1:] -= flux_x
-            lap[..., :-1, :] += flux_y
-            lap[..., 1:, :] -= flux_y
-            u = u + dt32 * (d * lap - k * u + s)
-        return u
+        check_scheme(scheme)
+        if out is not None:
+            check_out(out, u, scheme, np.may_share_memory)
+        step = _explicit if scheme == "explicit" else _implicit
+        result = step(u, c, s, D, lam, dt, steps)
+        if out is None:
+            return result
+        np.copyto(out, result)
+        return out
 
     def zonal_sum(self, u: np.ndarray, labels: np.ndarray, n_labels: int) -> np.ndarray:
         """Sum each channel over each label: float64 ``(K, n_labels)`` or ``(B, K, n_labels)``."""
@@ -76,3 +86,105 @@ class NumpyBackend:
             ]
         )
         return out.reshape(*lead, n_labels)
+
+
+def _explicit(
+    u: np.ndarray,
+    c: np.ndarray,
+    s: np.ndarray,
+    D: np.ndarray,
+    lam: np.ndarray,
+    dt: float,
+    steps: int,
+) -> np.ndarray:
+    """``steps`` forward-Euler updates in flux form (a new array)."""
+    dt32 = np.float32(dt)
+    d = np.asarray(D, dtype=np.float32)[:, None, None]
+    k = np.asarray(lam, dtype=np.float32)[:, None, None]
+    cf_x = (c[:, :-1] + c[:, 1:]) * np.float32(0.5)
+    cf_y = (c[:-1, :] + c[1:, :]) * np.float32(0.5)
+    u = np.array(u, dtype=np.float32, copy=True)
+    for _ in range(steps):
+        flux_x = cf_x * (u[..., :, 1:] - u[..., :, :-1])
+        flux_y = cf_y * (u[..., 1:, :] - u[..., :-1, :])
+        lap = np.zeros_like(u)
+        lap[..., :, :-1] += flux_x
+        lap[..., :, 1:] -= flux_x
+        lap[..., :-1, :] += flux_y
+        lap[..., 1:, :] -= flux_y
+        u = u + dt32 * (d * lap - k * u + s)
+    return u
+
+
+def _faces(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Face conductances padded with zeros at the edge: ``(H, W + 1)`` and ``(H + 1, W)``.
+
+    ``fx[i, j]`` is the face west of cell ``(i, j)`` (so ``fx[i, j + 1]`` is its east face)
+    and ``fy[i, j]`` the face north of it; faces on the grid's edge are 0 (no flux).
+    """
+    height, width = c.shape
+    fx = np.zeros((height, width + 1), np.float32)
+    fy = np.zeros((height + 1, width), np.float32)
+    fx[:, 1:-1] = (c[:, :-1] + c[:, 1:]) * np.float32(0.5)
+    fy[1:-1, :] = (c[:-1, :] + c[1:, :]) * np.float32(0.5)
+    return fx, fy
+
+
+def _solve_lines(rhs: np.ndarray, lo: np.ndarray, up: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Thomas algorithm along the last axis, vectorised over all the other axes.
+
+    Solves ``((base + lo_j) + up_j) x_j - lo_j x_{j-1} - up_j x_{j+1} = rhs_j`` where
+    ``lo_j``/``up_j`` are ``dt * D`` times the faces before/after cell ``j`` (0 at the ends)
+    and ``base`` is ``1 + dt * lam`` (or 1). Every quantity is non-negative and every
+    denominator at least ``base``, so no pivoting is needed and nothing cancels.
+    """
+    n = rhs.shape[-1]
+    lead = np.broadcast_shapes(rhs.shape, lo.shape)[:-1]
+    one = np.float32(1.0)
+    cp = np.empty((*lead, n), np.float32)
+    x = np.empty((*lead, n), np.float32)
+    cp_prev = np.zeros(lead, np.float32)
+    dp_prev = np.zeros(lead, np.float32)
+    for j in range(n):
+        diag = (base + lo[..., j]) + up[..., j]
+        m = one / (diag - lo[..., j] * cp_prev)
+        cp_prev = up[..., j] * m
+        dp_prev = (rhs[..., j] + lo[..., j] * dp_prev) * m
+        cp[..., j] = cp_prev
+        x[..., j] = dp_prev
+    x_next = np.zeros(lead, np.float32)
+    for j in range(n - 1, -1, -1):
+        x_next = x[..., j] + cp[..., j] * x_next
+        x[..., j] = x_next
+    return x
+
+
+def _implicit(
+    u: np.ndarray,
+    c: np.ndarray,
+    s: np.ndarray,
+    D: np.ndarray,
+    lam: np.ndarray,
+    dt: float,
+    steps: int,
+) -> np.ndarray:
+    """``steps`` locally one-dimensional backward-Euler steps (a new array).
+
+    Each step solves along the rows with the decay and the sources
+    (``((1 + dt*lam) I - dt*D*Lx) u1 = u + dt*s``), then along the columns
+    (``(I - dt*D*Ly) u' = u1``).
+    """
+    dt32 = np.float32(dt)
+    g = (dt32 * np.asarray(D, dtype=np.float32))[:, None, None]
+    base_x = (np.float32(1.0) + dt32 * np.asarray(lam, dtype=np.float32))[:, None]
+    fx, fy = _faces(c)
+    lo_x, up_x = g * fx[:, :-1], g * fx[:, 1:]
+    lo_y, up_y = g * fy[:-1, :], g * fy[1:, :]
+    lo_y, up_y = np.swapaxes(lo_y, -1, -2), np.swapaxes(up_y, -1, -2)
+    u = np.array(u, dtype=np.float32, copy=True)
+    for _ in range(steps):
+        u = _solve_lines(u + dt32 * s, lo_x, up_x, base_x)
+        u = _solve_lines(np.swapaxes(u, -1, -2), lo_y, up_y, np.float32(1.0))
+        u = np.swapaxes(u, -1, -2)
+    return np.ascontiguousarray(u)
+

@@ -5,7 +5,7 @@
 // is the block's shared memory. __syncthreads is a real barrier over the block, warp
 // shuffles and votes exchange values through per-warp slots between two warp barriers,
 // atomicAdd is a real atomic. The float intrinsics (__fadd_rn, ...) are plain IEEE
-// single-precision operations: compile with -ffp-contract=off, as NVRTC's --fmad=false.
+// single-precision operations (IEEE division is correctly rounded, as __fdiv_rn): compile with -ffp-contract=off, as NVRTC's --fmad=false.
 //
 // emu_launch_kernel(kernel, grid, block, shared_bytes, args) takes the kernel's arguments
 // as an array of pointers to each value, like cuLaunchKernel's kernelParams.
@@ -71,6 +71,7 @@ inline void __syncthreads() { emu_block->block.arrive_and_wait(); }
 inline float __fadd_rn(float a, float b) { return a + b; }
 inline float __fsub_rn(float a, float b) { return a - b; }
 inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fdiv_rn(float a, float b) { return a / b; }
 
 template <class T>
 inline T __ldg(const T* p) { return *p; }
