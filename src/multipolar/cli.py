@@ -1,17 +1,20 @@
-"""The ``multipolar`` command line: run, validate, bench.
+"""The ``multipolar`` command line: run, validate, scenarios, bench, ...
 
-Exit codes: 0 success, 2 bad input (scenario, arguments), 1 internal error. Bad input is
-reported as plain lines, never as a traceback. Subcommands import what they need lazily,
+Exit codes: 0 success, 2 bad input (scenario, arguments, output location), 1 internal error
+or a run that produced a non-finite value, 130/143 on SIGINT/SIGTERM. Bad input is reported
+as plain lines, never as a traceback. Subcommands import what they need lazily,
 so ``multipolar bench`` works without Mesa or Polars.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -32,9 +35,17 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from multipolar.config import load_scenario
-    from multipolar.runner import run_scenario
+    from multipolar.runner import resume_run, run_scenario
     from multipolar.timeline import step_of
 
+    if args.resume is not None:
+        given = [n for n, key in _RUN_ONLY.items() if getattr(args, key) not in (None, [], False)]
+        if given:
+            drop = ", ".join(given)
+            print(f"--resume: continues the run as it was started; drop {drop}", file=sys.stderr)
+            return BAD_INPUT
+        result = resume_run(args.resume)
+        return _report_run(result, args)
     overrides = list(args.overrides)
     if args.seed is not None:
         overrides.append(f"run.seed={args.seed}")
@@ -52,14 +63,43 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return BAD_INPUT
-    result = run_scenario(scenario, backend=args.backend, steps=args.steps, out=args.out)
+    if args.checkpoint_every is not None and args.checkpoint_every < 0:
+        print("--checkpoint-every: must be 0 (never) or a number of months", file=sys.stderr)
+        return BAD_INPUT
+    result = run_scenario(
+        scenario,
+        backend=args.backend,
+        steps=args.steps,
+        out=args.out,
+        force=args.force,
+        checkpoint_every=args.checkpoint_every,
+    )
+    return _report_run(result, args)
+
+
+_RUN_ONLY = {
+    "a scenario": "scenario",
+    "--set": "overrides",
+    "--seed": "seed",
+    "--steps": "steps",
+    "--out": "out",
+    "--force": "force",
+    "--checkpoint-every": "checkpoint_every",
+}
+
+
+def _report_run(result: Any, args: argparse.Namespace) -> int:
+    for note in result.notes:
+        print(note, file=sys.stderr)
     model = result.model
+    resumed = "" if result.resumed_from is None else f" (resumed at month {result.resumed_from})"
     print(
-        f"ran {scenario.name}: {model.steps} months to {model.date} on {model.backend.name} "
-        f"in {result.steps_s:.2f} s (+{result.setup_s:.2f} s setup)"
+        f"ran {model.spec.name}: {model.steps} months to {model.date} on {model.backend.name} "
+        f"in {result.steps_s:.2f} s (+{result.setup_s:.2f} s setup){resumed}"
     )
     shares = model.times.shares()
-    print("time per phase: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+    if shares:
+        print("time per phase: " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
     print(f"outputs: {result.out_dir}")
     if args.report:
         from multipolar.viz.commands import report_after_run
@@ -69,15 +109,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from multipolar.config import load_scenario
+    from multipolar.config import load_scenario, validate_fragment
     from multipolar.sweep.spec import is_sweep_file, load_sweep
 
     if is_sweep_file(args.scenario):
         load_sweep(args.scenario, args.overrides)
         print("ok")
         return 0
-    load_scenario(args.scenario, args.overrides)
-    print("ok")
+    if not args.overrides and validate_fragment(args.scenario):
+        print("ok (a fragment: its keys and values are checked; cross-references are checked "
+              "in the scenarios that extend it)")
+        return 0
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.print:
+        print(json.dumps(scenario.model_dump(mode="json", exclude_none=True), indent=2))
+    else:
+        print("ok")
+    return 0
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from multipolar.config import describe_bundled
+
+    del args
+    found = describe_bundled()
+    width = max((len(s.name) for s in found), default=0)
+    for scenario in found:
+        print(f"{scenario.name:<{width}}  {scenario.description}")
     return 0
 
 
@@ -85,6 +143,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from multipolar import bench
 
     return bench.run(args)
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from multipolar.backtest import command
+
+    return command.run(args)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,7 +164,8 @@ def _parser() -> argparse.ArgumentParser:
         "scenario",
         nargs="?",
         default=None,
-        help="scenario file (default: bundled Central Asia 2023)",
+        help="scenario file, or a bundled scenario's name (see `multipolar scenarios`; "
+        "default: central_asia_2023)",
     )
     run.add_argument(
         "--backend", default="auto", help="auto | numpy | numba | cupy (default: auto)"
@@ -115,7 +180,22 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=None,
-        help="run directory to create (default: runs/<name>-<time>)",
+        help="run directory to create (default: runs/<name>-<time>-<random>)",
+    )
+    run.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    run.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="write a checkpoint every N months (0: never; default: every few minutes)",
+    )
+    run.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="RUN_DIR",
+        help="continue an interrupted run (RUN_DIR: its --out) from its last checkpoint",
     )
     run.add_argument(
         "--report",
@@ -128,9 +208,15 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate", help="check a scenario or sweep file; print ok or its problems"
     )
-    validate.add_argument("scenario", help="scenario or sweep file")
+    validate.add_argument("scenario", help="scenario or sweep file, or a bundled scenario's name")
+    validate.add_argument(
+        "--print", action="store_true", help="print the resolved scenario (JSON) instead of ok"
+    )
     _add_scenario_options(validate)
     validate.set_defaults(handler=_cmd_validate)
+
+    scenarios = sub.add_parser("scenarios", help="list the bundled scenarios")
+    scenarios.set_defaults(handler=_cmd_scenarios)
 
     bench = sub.add_parser(
         "bench", help="benchmark the diffusion backends against the memory-copy bandwidth"
@@ -148,6 +234,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep_cli.add_sensitivity_arguments(sensitivity)
     sensitivity.set_defaults(handler=sweep_cli.cmd_sensitivity)
+
+    from multipolar.backtest import arguments as backtest_arguments
+
+    backtest = sub.add_parser(
+        "backtest", help="run the 1992-2024 history over seeds and score it against the record"
+    )
+    backtest_arguments.add_arguments(backtest)
+    backtest.set_defaults(handler=_cmd_backtest)
 
     from multipolar.viz import commands as viz_commands
 
@@ -171,7 +265,41 @@ def _bad_input_types() -> tuple[type[BaseException], ...]:
     from multipolar.config import ScenarioError
     from multipolar.kernels import BackendUnavailableError
 
-    return ScenarioError, BackendUnavailableError, FileExistsError
+    bad: tuple[type[BaseException], ...] = (ScenarioError, BackendUnavailableError, FileExistsError)
+    if "multipolar.io" in sys.modules:
+        bad = (*bad, sys.modules["multipolar.io"].OutputError)
+    if "multipolar.checkpoint" in sys.modules:
+        bad = (*bad, sys.modules["multipolar.checkpoint"].CheckpointError)
+    return bad
+
+
+# commands whose SIGINT/SIGTERM end in a one-line message and exit 130/143
+_GUARDED = ("run", "validate", "scenarios")
+
+
+def _interrupt_code(error: BaseException) -> int | None:
+    """Exit code for an interrupt, also when it surfaced wrapped in a SystemError."""
+    from multipolar.interrupts import Interrupted
+
+    seen = error
+    for _ in range(5):
+        if isinstance(seen, Interrupted):
+            return seen.exit_code
+        if isinstance(seen, KeyboardInterrupt):
+            return 130
+        if seen.__cause__ is None and seen.__context__ is None:
+            return None
+        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    return None
+
+
+def _run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    from multipolar.interrupts import SignalGuard
+
+    if args.command not in _GUARDED:
+        return handler(args)
+    with SignalGuard():
+        return handler(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,18 +307,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
-    except KeyboardInterrupt:
-        print("interrupted; no partial outputs were left behind", file=sys.stderr)
-        return 130
-    except _bad_input_types() as error:
+        return _run_guarded(handler, args)
+    except BaseException as error:  # noqa: BLE001 - sorted in _failed
+        return _failed(error, args.command)
+
+
+def _failed(error: BaseException, command: str) -> int:
+    """Report a command's failure in plain lines and return its exit code."""
+    code = _interrupt_code(error)
+    if code is not None:
+        reason = "SIGTERM" if code == 143 else "SIGINT" if code == 130 else f"signal {code - 128}"
+        hint = getattr(error, "resume_hint", None) or "no complete-looking output was left"
+        print(f"interrupted by {reason}; {hint}", file=sys.stderr)
+        return code
+    if not isinstance(error, Exception):
+        raise error  # SystemExit and the like
+    guards = sys.modules.get("multipolar.guards")
+    if guards is not None and isinstance(error, guards.NonFiniteError):
+        print(str(error), file=sys.stderr)
+        return INTERNAL
+    if isinstance(error, _bad_input_types()):
         for line in str(error).splitlines():
             print(line, file=sys.stderr)
         return BAD_INPUT
-    except Exception:  # noqa: BLE001 - the last resort: report, with the traceback, as internal
-        traceback.print_exc()
-        print("internal error (please report it with the lines above)", file=sys.stderr)
+    if command == "validate":
+        print(f"internal error while validating: {type(error).__name__}: {error}", file=sys.stderr)
         return INTERNAL
+    traceback.print_exception(error)
+    print("internal error (please report it with the lines above)", file=sys.stderr)
+    return INTERNAL
 
 
 if __name__ == "__main__":

@@ -1,20 +1,42 @@
-"""Run one scenario to a run directory, with a progress bar and timings."""
+"""Run one scenario to a run directory: checked output, signals, finite checks, checkpoints.
+
+The output location is claimed before the model is built (a bad ``--out`` costs nothing),
+every step's recorded values are checked for NaN and infinity, SIGINT and SIGTERM stop the
+run at a step boundary, and long runs write checkpoints from which ``--resume`` continues
+with outputs bitwise identical to an uninterrupted run's.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
+from multipolar.checkpoint import load_checkpoint, save_checkpoint
 from multipolar.config import Scenario
-from multipolar.io import write_run
+from multipolar.guards import FiniteGuard
+from multipolar.interrupts import Interrupted, SignalGuard
+from multipolar.io import RunFolder, default_out_dir, fill_run
 from multipolar.model import MultipolarModel
 
-__all__ = ["RunResult", "default_out_dir", "run_scenario"]
+__all__ = [
+    "AUTO_CHECKPOINT_S",
+    "RunResult",
+    "RunSettings",
+    "default_out_dir",
+    "resume_run",
+    "run_scenario",
+]
+
+# With no --checkpoint-every, a checkpoint is written whenever this many seconds have passed
+# since the last one, so only runs longer than a few minutes pay for checkpoints.
+AUTO_CHECKPOINT_S = 120.0
+SPINUP_MONTHS = 24
 
 
 @dataclass(frozen=True)
@@ -25,12 +47,21 @@ class RunResult:
     model: MultipolarModel
     setup_s: float
     steps_s: float
+    notes: tuple[str, ...] = ()
+    resumed_from: int | None = None
 
 
-def default_out_dir(scenario: Scenario) -> Path:
-    """``runs/<scenario>-<UTC timestamp>`` under the current directory."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{scenario.name}-{stamp}"
+@dataclass
+class RunSettings:
+    """What a run needs to continue after a resume (saved with each checkpoint)."""
+
+    total: int
+    seed: int
+    force: bool = False
+    checkpoint_every: int | None = None
+    setup_s: float = 0.0
+    steps_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def run_scenario(
@@ -39,6 +70,12 @@ def run_scenario(
     steps: int | None = None,
     out: Path | None = None,
     progress: bool | None = None,
+    *,
+    seed: int | None = None,
+    force: bool = False,
+    checkpoint_every: int | None = None,
+    spinup_months: int = SPINUP_MONTHS,
+    on_ready: Callable[[RunFolder], None] | None = None,
 ) -> RunResult:
     """Build the model, run ``steps`` months (default: the whole scenario) and write the outputs.
 
@@ -46,27 +83,129 @@ def run_scenario(
         scenario: the validated scenario.
         backend: diffusion backend name.
         steps: months to run; at most the scenario's length.
-        out: run directory to create (must not exist); default :func:`default_out_dir`.
+        out: run directory to create; default :func:`~multipolar.io.default_out_dir`.
         progress: show a progress bar; default: when stderr is a terminal.
+        seed: the random seed; default the scenario's ``run.seed``.
+        force: replace an existing ``out``.
+        checkpoint_every: write a checkpoint every this many months (0: never); default:
+            every :data:`AUTO_CHECKPOINT_S` seconds of running.
+        spinup_months: months of diffusion before step 0 (recorded in the manifest).
+        on_ready: called with the claimed folder once it exists (tests use it).
+
+    Raises:
+        OutputError: the output location cannot be used (before any work is done).
+        NonFiniteError: a quantity became NaN or infinite (nothing is written).
+        Interrupted: SIGINT or SIGTERM (a checkpoint, if any, is kept for ``--resume``).
     """
-    out = out or default_out_dir(scenario)
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out")
-    start = time.perf_counter()
-    model = MultipolarModel(scenario=scenario, backend=backend)
-    setup = time.perf_counter() - start
-    total = model.n_steps if steps is None else steps
-    if not 0 <= total <= model.n_steps:
-        raise ValueError(f"--steps must lie in 0..{model.n_steps} for this scenario")
+    folder, notes = RunFolder.claim(out or default_out_dir(scenario.name), force=force)
+    if on_ready is not None:
+        on_ready(folder)
+    used_seed = scenario.run.seed if seed is None else seed
+    with SignalGuard() as signals:
+        try:
+            start = time.perf_counter()
+            with signals.held():
+                model = MultipolarModel(
+                    scenario=scenario, backend=backend, rng=used_seed, spinup_months=spinup_months
+                )
+            total = model.n_steps if steps is None else steps
+            if not 0 <= total <= model.n_steps:
+                raise ValueError(f"--steps must lie in 0..{model.n_steps} for this scenario")
+            settings = RunSettings(
+                total=total,
+                seed=used_seed,
+                force=force,
+                checkpoint_every=checkpoint_every,
+                setup_s=time.perf_counter() - start,
+                extra={"spinup_months": spinup_months},
+            )
+            return _continue(model, folder, settings, signals, progress, tuple(notes), None)
+        except BaseException as error:
+            _leave(folder, error)
+            raise
+
+
+def resume_run(run_dir: Path, progress: bool | None = None) -> RunResult:
+    """Continue an interrupted run from its last checkpoint, to the same outputs.
+
+    Raises:
+        OutputError: ``run_dir`` names no interrupted run with a checkpoint.
+    """
+    folder = RunFolder.reopen(run_dir)
+    with SignalGuard() as signals:
+        try:
+            with signals.held():
+                model, settings = load_checkpoint(folder.partial)
+            return _continue(model, folder, settings, signals, progress, (), model.steps)
+        except BaseException as error:
+            _leave(folder, error)
+            raise
+
+
+def _leave(folder: RunFolder, error: BaseException) -> None:
+    """Clean up after a run that did not finish: keep a checkpoint only for an interrupt."""
+    if isinstance(error, Interrupted | KeyboardInterrupt) and folder.has_checkpoint():
+        folder.release()
+        error.resume_hint = (  # type: ignore[union-attr]
+            f"the last checkpoint is kept: continue with `multipolar run --resume {folder.target}`"
+        )
+    else:
+        folder.discard()
+
+
+def _continue(
+    model: MultipolarModel,
+    folder: RunFolder,
+    settings: RunSettings,
+    signals: SignalGuard,
+    progress: bool | None,
+    notes: tuple[str, ...],
+    resumed_from: int | None,
+) -> RunResult:
+    guard = FiniteGuard()
+    guard.check(model)
     show = sys.stderr.isatty() if progress is None else progress
-    start = time.perf_counter()
+    start = last_checkpoint = time.perf_counter()
+    done = model.steps
     with tqdm(
-        total=total, disable=not show, unit="month", desc=scenario.name, file=sys.stderr
+        total=settings.total,
+        initial=done,
+        disable=not show,
+        unit="month",
+        desc=model.spec.name,
+        file=sys.stderr,
     ) as bar:
-        for _ in range(total):
-            model.step()
+        while model.steps < settings.total:
+            with signals.held():
+                model.step()
+            guard.check(model)
             bar.set_postfix_str(model.date.isoformat(), refresh=False)
             bar.update()
-    elapsed = time.perf_counter() - start
-    write_run(model, out, extra={"setup_s": round(setup, 3), "steps_s": round(elapsed, 3)})
-    return RunResult(out, model, setup, elapsed)
+            now = time.perf_counter()
+            if model.steps < settings.total and _checkpoint_due(
+                settings, model.steps, now - last_checkpoint
+            ):
+                settings.steps_s += now - start
+                start = now
+                with signals.held():
+                    save_checkpoint(folder.partial, model, settings)
+                last_checkpoint = time.perf_counter()
+    settings.steps_s += time.perf_counter() - start
+    extra = {
+        **settings.extra,
+        "seed": settings.seed,
+        "setup_s": round(settings.setup_s, 3),
+        "steps_s": round(settings.steps_s, 3),
+    }
+    if resumed_from is not None:
+        extra["resumed_from_step"] = resumed_from
+    # not held: a signal while writing aborts the write, so no complete-looking folder appears
+    out = folder.finish(lambda path: fill_run(model, path, extra), force=settings.force)
+    return RunResult(out, model, settings.setup_s, settings.steps_s, notes, resumed_from)
+
+
+def _checkpoint_due(settings: RunSettings, step: int, since_s: float) -> bool:
+    every = settings.checkpoint_every
+    if every is None:
+        return since_s >= AUTO_CHECKPOINT_S
+    return every > 0 and step % every == 0
