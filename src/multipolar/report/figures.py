@@ -105,9 +105,9 @@ def _influence(fig: Figure, run: RunData) -> None:
                 ax, data, channel, norm=norm, cmap=cmap, basins=False, colorbar=False
             )
             ax.set_title(f"{POWER_NAMES.get(power, power)}, {domain}", loc="left")
-            for line in ax.lines:
-                line.set_color("white")
-                line.set_alpha(0.7)
+            for collection in ax.collections:
+                collection.set_color("white")
+                collection.set_alpha(0.7)
         if image is not None:
             bar = fig.colorbar(
                 image,

@@ -64,7 +64,8 @@ def InfluenceMap(model: Any) -> None:
         data = live.map_data(model)
         marks = live.markers(model)
         with matplotlib.rc_context(rc_params()):
-            fig = Figure(figsize=(7.2, 4.3), layout="constrained")
+            fig = Figure(figsize=(6.4, 3.6))
+            fig.subplots_adjust(left=0.08, right=0.97, top=0.92, bottom=0.08)
             ax = fig.add_subplot()
             if mode in model.channels:
                 draw_channel_map(ax, data, mode, marks, basins=basins)
@@ -95,14 +96,19 @@ def TimeSeries(model: Any) -> None:
         if getattr(spec, "role", "") == "central_asia"
     ] or list(CENTRAL_ASIA)
     with matplotlib.rc_context(rc_params()):
-        fig = Figure(figsize=(7.2, 5.6), layout="constrained")
-        top, bottom = fig.subfigures(2, 1, height_ratios=[2.0, 1.0])
-        axes = top.subplots(1, 3)
+        fig = Figure(figsize=(7.2, 4.6))
+        upper = fig.add_gridspec(1, 3, left=0.07, right=0.93, top=0.94, bottom=0.42, wspace=0.5)
+        axes = [fig.add_subplot(upper[0, k]) for k in range(3)]
         plot_ca_shares(axes[0], frame, powers)
         plot_rivalry(axes[1], frame, partnership)
         plot_polarity(axes[2], frame)
-        lower = bottom.subplots(1, len(focus), sharey=True, squeeze=False)[0]
-        plot_alignment(list(lower), states, powers, focus)
+        bottom = fig.add_gridspec(
+            1, len(focus), left=0.07, right=0.93, top=0.28, bottom=0.06, wspace=0.1
+        )
+        lower = [fig.add_subplot(bottom[0, k]) for k in range(len(focus))]
+        plot_alignment(lower, states, powers, focus)
+        for ax in lower[1:]:
+            ax.tick_params(labelleft=False)
     _png(fig)
 
 

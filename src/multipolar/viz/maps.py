@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
-from matplotlib.patches import Patch
+from matplotlib.patches import Circle, Patch, Wedge
+from matplotlib.transforms import Affine2D
 
 from multipolar.viz import outlines
 from multipolar.viz.style import POWER_NAMES, power_color, power_colors
@@ -149,21 +151,16 @@ def _frame(ax: Axes, data: MapData) -> None:
 
 
 def draw_outlines(ax: Axes, *, basins: bool = True, border_color: str = "#3a3a3a") -> None:
-    """Country borders (solid) and, optionally, basin outlines (dotted)."""
-    for _, rings in outlines.country_rings():
-        for ring in rings:
-            ax.plot(ring[:, 0], ring[:, 1], color=border_color, lw=0.45, zorder=3)
+    """Country borders (solid) and, optionally, basin outlines (dotted), as line collections."""
+    borders = [ring for _, rings in outlines.country_rings() for ring in rings]
+    ax.add_collection(LineCollection(borders, colors=border_color, linewidths=0.45, zorder=3))
     if basins:
-        for _, rings in outlines.basin_rings():
-            for ring in rings:
-                ax.plot(
-                    ring[:, 0], ring[:, 1], color="#1b3a5c", lw=0.6, ls=(0, (1.2, 1.2)), zorder=3
-                )
-
-
-def _pie_vertices(start: float, stop: float) -> np.ndarray:
-    angles = np.linspace(2 * np.pi * start, 2 * np.pi * stop, max(3, int(60 * (stop - start)) + 2))
-    return np.vstack([[0.0, 0.0], np.column_stack([np.cos(angles), np.sin(angles)]), [0.0, 0.0]])
+        rings = [ring for _, group in outlines.basin_rings() for ring in group]
+        ax.add_collection(
+            LineCollection(
+                rings, colors="#1b3a5c", linewidths=0.6, linestyles=(0, (1.2, 1.2)), zorder=3
+            )
+        )
 
 
 def draw_states(
@@ -171,42 +168,57 @@ def draw_states(
     markers: Sequence[StateMarker],
     powers: Sequence[str],
     *,
-    size: float = 150.0,
+    size: float = 5.5,
     labels: bool = True,
 ) -> None:
     """Each state at its capital as a pie of its alignment, labelled with its ISO3 code.
 
-    States whose capital lies outside the axes' limits are left out.
+    The pies are one collection of wedges sized in points (round whatever the map's aspect);
+    states whose capital lies outside the axes' limits are left out.
     """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    halo = [patheffects.withStroke(linewidth=2.0, foreground="white")]
+    wedges, colors, offsets = [], [], []
+    shown = []
     for marker in markers:
         if not (x0 <= marker.lon <= x1 and y0 <= marker.lat <= y1):
             continue
         weights = np.array([max(marker.alignment.get(p, 0.0), 0.0) for p in powers])
-        total = weights.sum()
-        if total <= 0:
+        if weights.sum() <= 0:
             continue
-        edges = np.concatenate([[0.0], np.cumsum(weights / total)])
-        ax.scatter(marker.lon, marker.lat, s=size * 1.35, c="white", zorder=5, linewidths=0)
+        shown.append(marker)
+        wedges.append(Circle((0.0, 0.0), size * 1.2))
+        colors.append("white")
+        offsets.append((marker.lon, marker.lat))
+        edges = 90.0 + 360.0 * np.concatenate([[0.0], np.cumsum(weights / weights.sum())])
         for i, power in enumerate(powers):
-            if edges[i + 1] - edges[i] < 1e-3:
+            if edges[i + 1] - edges[i] < 0.5:
                 continue
-            ax.scatter(
-                marker.lon,
-                marker.lat,
-                marker=_pie_vertices(edges[i] + 0.25, edges[i + 1] + 0.25),
-                s=size,
-                color=power_color(power, powers),
-                linewidths=0,
-                zorder=6,
-            )
-        if labels:
+            wedges.append(Wedge((0.0, 0.0), size, edges[i], edges[i + 1]))
+            colors.append(power_color(power, powers))
+            offsets.append((marker.lon, marker.lat))
+    if not wedges:
+        return
+    points = Affine2D().scale(1.0 / 72.0) + ax.figure.dpi_scale_trans
+    ax.add_collection(
+        PatchCollection(
+            wedges,
+            facecolors=colors,
+            edgecolors="none",
+            offsets=offsets,
+            offset_transform=ax.transData,
+            transform=points,
+            zorder=6,
+        ),
+        autolim=False,
+    )
+    if labels:
+        halo = [patheffects.withStroke(linewidth=1.8, foreground="white")]
+        for marker in shown:
             ax.annotate(
                 marker.iso3,
                 (marker.lon, marker.lat),
-                xytext=(0, -8.5),
+                xytext=(0, -size - 1.5),
                 textcoords="offset points",
                 ha="center",
                 va="top",
@@ -292,7 +304,7 @@ def draw_channel_map(
     _frame(ax, data)
     draw_outlines(ax, basins=basins)
     if markers:
-        draw_states(ax, markers, data.powers, size=90.0)
+        draw_states(ax, markers, data.powers, size=4.5)
     if colorbar:
         bar = ax.figure.colorbar(image, ax=ax, shrink=0.8, pad=0.015)
         bar.set_label(f"{channel} influence (log scale)", fontsize=7)

@@ -38,8 +38,8 @@ def _dates(frame: pl.DataFrame) -> np.ndarray:
     return frame["step"].to_numpy() if "step" in frame.columns else np.arange(frame.height)
 
 
-def _date_axis(ax: Axes) -> None:
-    locator = AutoDateLocator(minticks=3, maxticks=7)
+def _date_axis(ax: Axes, maxticks: int = 7) -> None:
+    locator = AutoDateLocator(minticks=2, maxticks=maxticks)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
 
@@ -88,8 +88,19 @@ def plot_ca_shares(ax: Axes, frame: pl.DataFrame, powers: Sequence[str]) -> None
 
 
 def _pretty(column: str) -> str:
+    """``rivalry_rus_chn_ca_security`` -> ``rivalry RUS–CHN (security)``."""
     words = column.split("_")
-    return " ".join(w.upper() if len(w) == 3 and w.isalpha() and w != "eff" else w for w in words)
+    codes = [w.upper() for w in words[1:] if len(w) == 3 and w.isalpha() and w != "eff"]
+    rest = [w for w in words[1:] if w.upper() not in codes and w != "ca"]
+    label = words[0] + (" " + "–".join(codes) if codes else "")
+    return label + (f" ({' '.join(rest)})" if rest else "")
+
+
+def _domain_style(column: str) -> str | tuple:
+    for domain, style in DOMAIN_STYLES.items():
+        if column.endswith(domain):
+            return style
+    return "-"
 
 
 def plot_rivalry(
@@ -103,15 +114,16 @@ def plot_rivalry(
         ax.plot(
             x,
             frame[column].to_numpy(),
-            color="#4d4d4d",
+            color="#8a8a8a" if column.endswith(tuple(DOMAIN_STYLES)) else "#222222",
+            ls=_domain_style(column),
             label=_pretty(column),
             marker="o" if len(x) == 1 else None,
         )
     for column in recorded:
-        ax.plot(x, frame[column].to_numpy(), color="#2a9d8f", ls="--", label=_pretty(column))
+        ax.plot(x, frame[column].to_numpy(), color="#2a9d8f", lw=1.6, label=_pretty(column))
     if not recorded:
         for pair, value in (partnership or {}).items():
-            ax.axhline(value, color="#2a9d8f", ls="--", lw=1.0, label=f"partnership {pair}")
+            ax.axhline(value, color="#2a9d8f", lw=1.6, label=f"partnership {pair} (scenario)")
     ax.set_ylim(0.0, 1.05)
     ax.set_title("Rivalry and partnership")
     ax.set_ylabel("index")
@@ -187,6 +199,6 @@ def plot_alignment(
             )
             values = np.repeat(values, 2, axis=1)
         ax.stackplot(x, values, colors=colors, alpha=0.9, linewidth=0)
-        _date_axis(ax)
+        _date_axis(ax, maxticks=3)
     if axes:
         axes[0].set_ylabel("alignment")
