@@ -4,24 +4,11 @@
 (:mod:`~multipolar.backtest.modes`), lets capacities follow the yearly record
 (:mod:`~multipolar.backtest.series`), reads each run's tables back
 (:mod:`~multipolar.backtest.changes`) and scores them against the documented targets
-(:mod:`~multipolar.backtest.scorer`, pure functions). ``--calibrate`` fits free parameters
-on 1992-2007 only (:mod:`~multipolar.backtest.calibrate`).
+(:mod:`~multipolar.backtest.scorer`, pure functions; :mod:`~multipolar.backtest.shifts`).
+``--calibrate`` fits free parameters on 1992-2007 only (:mod:`~multipolar.backtest.calibrate`).
+The submodules are imported on use, so building the command line stays light.
 """
 
 from __future__ import annotations
 
-from multipolar.backtest.data import HistoryData, Shift, Target, load_history
-from multipolar.backtest.modes import MODES, resolve_scenario
-from multipolar.backtest.scorer import Change, Scorecard, score
-
-__all__ = [
-    "MODES",
-    "Change",
-    "HistoryData",
-    "Scorecard",
-    "Shift",
-    "Target",
-    "load_history",
-    "resolve_scenario",
-    "score",
-]
+__all__: list[str] = []

@@ -13,7 +13,7 @@ import polars as pl
 
 from multipolar.backtest.scorer import Change
 
-__all__ = ["membership_table", "read_changes"]
+__all__ = ["changes_from_tables", "membership_table", "read_changes"]
 
 
 def membership_table(states: pl.DataFrame) -> dict[tuple[str, str], list]:
@@ -37,9 +37,15 @@ def _causes(events: pl.DataFrame) -> dict[tuple[object, str, str], str]:
 
 
 def read_changes(run_dir: Path) -> list[Change]:
-    """Every membership change and base closure of one run, in date order."""
-    states = pl.read_parquet(run_dir / "states.parquet").sort("iso3", "date")
-    events = pl.read_parquet(run_dir / "events.parquet")
+    """Every membership change and base closure of one run directory, in date order."""
+    return changes_from_tables(
+        pl.read_parquet(run_dir / "states.parquet"), pl.read_parquet(run_dir / "events.parquet")
+    )
+
+
+def changes_from_tables(states: pl.DataFrame, events: pl.DataFrame) -> list[Change]:
+    """Every membership change and base closure from a run's states and events tables."""
+    states = states.sort("iso3", "date")
     causes = _causes(events)
     changes: list[Change] = []
     for (iso3,), frame in states.group_by("iso3", maintain_order=True):

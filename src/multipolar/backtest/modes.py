@@ -5,7 +5,9 @@
   record of memberships exactly.
 * ``endogenous``: the changes listed as targets are removed from the schedule (membership
   events, and the closing dates of target bases) and left to the model's own rules;
-  everything else stays scheduled.
+  everything else stays scheduled. A scheduled event that only made sense after a removed
+  one (Uzbekistan leaving EurAsEC at its dissolution, when its joining is left to the
+  model) is removed with it: the scenario's history check names it.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+from multipolar.backtest import arguments
 from multipolar.backtest.data import Target
-from multipolar.config import Scenario, load_scenario
+from multipolar.config import Problem, Scenario, ScenarioError, load_scenario
+from multipolar.config.checks import check_scenario
+from multipolar.config.history import check_history
 from multipolar.config.schema import Event
 
 __all__ = ["MODES", "Mode", "apply_mode", "is_target_event", "resolve_scenario"]
 
 Mode = Literal["scheduled", "endogenous"]
-MODES: tuple[Mode, ...] = ("scheduled", "endogenous")
+MODES: tuple[Mode, ...] = arguments.MODES  # type: ignore[assignment]
 
 # a scheduled event is the record of a target when it falls within this many days of it
 _SAME_EVENT_DAYS = 31
@@ -58,7 +63,25 @@ def apply_mode(scenario: Scenario, mode: Mode, targets: Sequence[Target]) -> Sce
         for base in data["bases"]:
             if base["id"] in closing:
                 base["closed"] = None
-    return Scenario.model_validate(data)
+    return _without_dependent_events(data, scenario.name)
+
+
+def _without_dependent_events(data: dict, name: str) -> Scenario:
+    """Validate, dropping membership events the history check finds orphaned."""
+    while True:
+        scenario = Scenario.model_validate(data)
+        findings = check_scenario(scenario) or list(check_history(scenario))
+        orphans = {
+            key[1]
+            for key, message in findings
+            if len(key) >= 2 and key[0] == "events" and "is not a member" in message
+        }
+        if not orphans:
+            break
+        data["events"] = [e for n, e in enumerate(data["events"]) if n not in orphans]
+    if findings:
+        raise ScenarioError(Problem(name, ".".join(map(str, k)), m) for k, m in findings)
+    return scenario
 
 
 def resolve_scenario(

@@ -48,7 +48,7 @@ def run_one(job: tuple[Scenario, int, str, Path, dict[str, Any]]) -> Path:
     model = MultipolarModel(scenario=scenario, backend=backend)
     capabilities = SeriesCapabilities(scenario)
     capabilities.update(model.date)
-    model.capabilities = capabilities
+    model.world.capabilities = capabilities
     for _ in range(model.n_steps):
         model.step()
     extra = {**extra, "capacity_series_fallbacks": capabilities.fallbacks()}
