@@ -135,8 +135,8 @@ def validate_fragment(path: str | Path) -> bool:
     except ValidationError as error:
         problems = [
             p
-            for p, item in zip(problems_of(error, layered), error.errors(), strict=True)
-            if not (item["type"] == "missing" and len(item["loc"]) == 1)
+            for p in problems_of(error, layered)
+            if not (p.message == "missing required key" and "." not in p.key)
         ]
         if problems:
             raise ScenarioError(problems) from None

@@ -52,24 +52,39 @@ class Layered:
         self.origins: dict[Key, str] = {}
         self.top = top
         self.order: list[str] = []
+        self._newest: dict[Key, str] | None = None
 
     def note_layer(self, label: str) -> None:
         """Record ``label`` as the newest layer (merged or set last)."""
+        self._newest = None
         if label in self.order:
             self.order.remove(label)
         self.order.append(label)
 
-    def newest_origin(self, key: Key) -> str:
+    def newest_origin(self, key: Key, *related: Key) -> str:
         """The most recent file (or ``--set``) that set ``key`` or anything inside it.
 
         A problem with a whole table (effort values that sum to more than 1) is blamed on
-        whoever changed it last.
+        whoever changed it last; ``related`` keys (the grid and diffusivities, for a problem
+        reported on ``diffusion.substeps``) count as well.
         """
-        rank = {label: n for n, label in enumerate(self.order)}
-        found = [
-            label for k, label in self.origins.items() if k[: len(key)] == key and label in rank
-        ]
-        return max(found, key=rank.__getitem__) if found else self.origin(key)
+        if related:
+            rank = {label: n for n, label in enumerate(self.order)}
+            labels = [self.newest_origin(k) for k in (key, *related)]
+            return max(labels, key=lambda label: rank.get(label, -1))
+        if self._newest is None:
+            rank = {label: n for n, label in enumerate(self.order)}
+            newest: dict[Key, str] = {}
+            for k, label in self.origins.items():
+                if label not in rank:
+                    continue
+                for n in range(1, len(k) + 1):
+                    prefix = k[:n]
+                    held = newest.get(prefix)
+                    if held is None or rank[label] > rank[held]:
+                        newest[prefix] = label
+            self._newest = newest
+        return self._newest.get(tuple(key)) or self.origin(key)
 
     def origin(self, key: Key) -> str:
         """The file a key came from: its own, its nearest parent's, or the top file."""

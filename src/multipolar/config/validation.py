@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from multipolar.config.checks import Finding
+from multipolar.config.checks import BLAME, Finding
 from multipolar.config.errors import Problem, ScenarioError
 from multipolar.config.schema import EVENT_KINDS, Scenario
 from multipolar.config.toml_source import Layered
@@ -41,7 +41,9 @@ def validate_layered(layered: Layered, checks: Checks | None = None) -> Scenario
     findings = checks(scenario) if checks is not None else []
     if findings:
         raise ScenarioError(
-            Problem(layered.newest_origin(key), dotted(key, layered.data), message)
+            Problem(
+                layered.newest_origin(key, *BLAME.get(key, ())), dotted(key, layered.data), message
+            )
             for key, message in findings
         )
     return scenario
@@ -61,15 +63,34 @@ def dotted(key: Iterable[str | int], data: Any = None) -> str:
 
 
 def problems_of(error: ValidationError, layered: Layered) -> list[Problem]:
-    """One problem per pydantic error, with the file each key came from."""
-    problems = []
+    """One problem per wrong key, with the file each key came from.
+
+    The alternatives of a union (``substeps``: a number or ``"auto"``) are joined in one line.
+    """
+    found: dict[tuple[str | int, ...], tuple[str, list[str]]] = {}
     for item in error.errors():
         loc = _strip_tags(item["loc"])
         # a missing key is for the file that defined its table to add; any other problem is
         # blamed on whoever set the key (or, for a whole table, changed it) last
         where = layered.origin(loc) if item["type"] == "missing" else layered.newest_origin(loc)
-        problems.append(Problem(where, dotted(loc, layered.data), _message(item, loc)))
-    return problems
+        message = _message(item, loc)
+        if loc in found:
+            if message not in found[loc][1]:
+                found[loc][1].append(message)
+        else:
+            found[loc] = (where, [message])
+    return [
+        Problem(where, dotted(loc, layered.data), _either(messages))
+        for loc, (where, messages) in found.items()
+    ]
+
+
+def _either(messages: list[str]) -> str:
+    """``input should be A`` and ``input should be B`` read ``input should be A or B``."""
+    head = "input should be "
+    if all(m.startswith(head) for m in messages):
+        return head + " or ".join(m.removeprefix(head) for m in messages)
+    return " or ".join(messages)
 
 
 def _strip_tags(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
