@@ -20,6 +20,7 @@ from multipolar.kernels.contract import max_stable_dt
 from multipolar.timeline import step_of
 
 __all__ = [
+    "BLAME",
     "MAX_CELLS",
     "MAX_CELL_SUBSTEPS",
     "MAX_SUBSTEPS",
@@ -33,6 +34,11 @@ __all__ = [
 ]
 
 Finding = tuple[tuple[str | int, ...], str]
+# keys whose problems are caused by other keys too: blame whoever changed any of them last
+BLAME: dict[tuple[str | int, ...], tuple[tuple[str | int, ...], ...]] = {
+    ("diffusion", "substeps"): (("diffusion",), ("geography",)),
+    ("geography", "resolution"): (("geography",),),
+}
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 # The largest grid (cells) and the most work per month the model accepts. 4 million cells
@@ -253,6 +259,13 @@ def _check_sites(s: Scenario) -> Iterator[Finding]:
                 yield (section, n, "closed"), "must be after opened"
             if place is not None and getattr(item, place) not in s.states:
                 yield (section, n, place), f"unknown state {getattr(item, place)!r}"
+    bases = {base.id: base for base in s.bases}
+    for n, base in enumerate(s.bases):
+        parent = bases.get(base.part_of or "")
+        if base.part_of is not None and (parent is None or parent.part_of is not None):
+            yield ("bases", n, "part_of"), "must name a base record with no part_of of its own"
+        elif parent is not None and (parent.power != base.power or base.size is not None):
+            yield ("bases", n, "part_of"), "a garrison shares its base's power and size"
 
 
 def _check_events(s: Scenario) -> Iterator[Finding]:
