@@ -18,8 +18,11 @@ from multipolar.backtest.data import (
 )
 from multipolar.config import ScenarioError
 
-SERIES = {"gdp_wdi.csv": "gdp_usd_bn", "population_wdi.csv": "population_m",
-          "milex_sipri.csv": "milex_usd_bn"}
+SERIES = {
+    "gdp_wdi.csv": "gdp_usd_bn",
+    "population_wdi.csv": "population_m",
+    "milex_sipri.csv": "milex_usd_bn",
+}
 
 
 @pytest.mark.parametrize("name", sorted(SERIES))

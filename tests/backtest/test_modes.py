@@ -41,7 +41,9 @@ def test_endogenous_mode_keeps_everything_else(history):
             event.kind == "leave" and (event.state, event.organization) in pairs
         ), event
     assert sum(any(is_target_event(e, t) for t in changes) for e in removed) == len(changes)
-    assert any(e.kind == "join" and e.state == "ARM" and e.organization == "EAEU" for e in endo.events)
+    assert any(
+        e.kind == "join" and e.state == "ARM" and e.organization == "EAEU" for e in endo.events
+    )
 
 
 def test_scheduled_mode_schedules_every_target_and_switches_rules_off(history):

@@ -12,9 +12,17 @@ from multipolar.backtest.scorer import Change, brier, brier_skill, matches, scor
 D = dt.date
 
 
-def _target(tid: str, change: str, date: dt.date, *, occurred: bool = True,
-            state: str = "UZB", org: str = "CSTO", base: str = "",
-            window_end: dt.date | None = None) -> Target:
+def _target(
+    tid: str,
+    change: str,
+    date: dt.date,
+    *,
+    occurred: bool = True,
+    state: str = "UZB",
+    org: str = "CSTO",
+    base: str = "",
+    window_end: dt.date | None = None,
+) -> Target:
     return Target(tid, change, state, org, base, date, occurred, window_end, "test")  # type: ignore[arg-type]
 
 
@@ -24,8 +32,9 @@ TARGETS = [
     _target("k2", "base_close", D(2005, 11, 21), state="", org="", base="usa_k2"),
     _target("suspend12", "suspend", D(2012, 6, 28)),
     _target("kgz15", "join", D(2015, 8, 6), state="KGZ", org="EAEU"),
-    _target("tkm_none", "join", D(2008, 1, 1), occurred=False, state="TKM",
-            window_end=D(2024, 12, 31)),
+    _target(
+        "tkm_none", "join", D(2008, 1, 1), occurred=False, state="TKM", window_end=D(2024, 12, 31)
+    ),
 ]
 
 REAL = [

@@ -69,9 +69,8 @@ def _run_changes(job: tuple[Scenario, dict[str, float], int, str]) -> list[Chang
     from multipolar.model import MultipolarModel
 
     scenario, values, seed, backend = job
-    scenario = override(
-        scenario, {**values, "run.seed": seed, "run.end": CALIBRATION_END.isoformat()}
-    )
+    end = min(scenario.run.end, CALIBRATION_END)
+    scenario = override(scenario, {**values, "run.seed": seed, "run.end": end.isoformat()})
     model = MultipolarModel(scenario=scenario, backend=backend)
     capabilities = SeriesCapabilities(scenario)
     capabilities.update(model.date)

@@ -24,24 +24,39 @@ def _fmt(value: float | None) -> str:
 
 def render(data: dict) -> str:
     """The scorecard as Markdown (what the command prints and writes)."""
-    lines = [f"# Backtest scorecard: {data['scenario']}, {data['mode']} mode, "
-             f"{len(data['seeds'])} seeds", "",
-             "| period | Brier | Brier (persistence) | skill | items | real changes | "
-             "false changes / seed |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Backtest scorecard: {data['scenario']}, {data['mode']} mode, "
+        f"{len(data['seeds'])} seeds",
+        "",
+        "| period | Brier | Brier (persistence) | skill | items | real changes | "
+        "false changes / seed |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, p in data["periods"].items():
-        lines.append(f"| {name} | {_fmt(p['brier'])} | {_fmt(p['brier_reference'])} | "
-                     f"{_fmt(p['brier_skill'])} | {p['n_items']} | {p['n_changes']} | "
-                     f"{p['false_changes_per_seed']:g} |")
+        lines.append(
+            f"| {name} | {_fmt(p['brier'])} | {_fmt(p['brier_reference'])} | "
+            f"{_fmt(p['brier_skill'])} | {p['n_items']} | {p['n_changes']} | "
+            f"{p['false_changes_per_seed']:g} |"
+        )
     lines += ["", "| target | date | happened | P(model, ±24 months) |", "|---|---|---|---|"]
     for t in data["targets"]:
-        lines.append(f"| {t['id']} | {t['date']} | {'yes' if t['occurred'] else 'no'} | "
-                     f"{t['probability']:.2f} |")
-    lines += ["", f"Alignment shifts in the documented direction: {data['shifts_right']} of "
-              f"{data['shifts_total']}", "", "| shift | direction | mean change | right | "
-              "share of seeds right |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {t['id']} | {t['date']} | {'yes' if t['occurred'] else 'no'} | "
+            f"{t['probability']:.2f} |"
+        )
+    lines += [
+        "",
+        f"Alignment shifts in the documented direction: {data['shifts_right']} of "
+        f"{data['shifts_total']}",
+        "",
+        "| shift | direction | mean change | right | share of seeds right |",
+        "|---|---|---|---|---|",
+    ]
     for s in data["shifts"]:
-        lines.append(f"| {s['id']} | {s['direction']:+d} | {s['mean_delta']:+.3f} | "
-                     f"{'yes' if s['right'] else 'no'} | {s['share_of_seeds_right']:.2f} |")
+        lines.append(
+            f"| {s['id']} | {s['direction']:+d} | {s['mean_delta']:+.3f} | "
+            f"{'yes' if s['right'] else 'no'} | {s['share_of_seeds_right']:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -50,15 +65,25 @@ def _calibrated_scenario(args: argparse.Namespace, out: Path, history) -> Path:
 
     scenario = resolve_scenario(args.scenario, "endogenous", history.targets, args.overrides)
     seeds = list(range(1, min(args.seeds, 2) + 1))
-    fits = calibrate(scenario, history.targets, samples=args.samples, seeds=seeds,
-                     backend=args.backend, workers=args.workers)
+    fits = calibrate(
+        scenario,
+        history.targets,
+        samples=args.samples,
+        seeds=seeds,
+        backend=args.backend,
+        workers=args.workers,
+    )
     best = fits[0]
     (out / "calibration.json").write_text(
-        json.dumps([f.__dict__ for f in fits], indent=2) + "\n", encoding="utf-8")
+        json.dumps([f.__dict__ for f in fits], indent=2) + "\n", encoding="utf-8"
+    )
     source = Path(args.scenario)
     extends = str(source.resolve()) if source.exists() else args.scenario
-    about = {"samples": args.samples, "seeds per sample": len(seeds), "method":
-             "scipy.stats.qmc.LatinHypercube(seed=2005), endogenous mode, runs 1992-01..2008-01"}
+    about = {
+        "samples": args.samples,
+        "seeds per sample": len(seeds),
+        "method": "scipy.stats.qmc.LatinHypercube(seed=2005), endogenous mode, 1992-01..2008-01",
+    }
     path = write_fit(best, extends, out / f"{Path(args.scenario).stem}_calibrated.toml", about)
     print(f"calibrated on 1992-2007: Brier {best.brier:.4f} with {best.values}; wrote {path}")
     return path
@@ -78,12 +103,18 @@ def run(args: argparse.Namespace) -> int:
     scenario_path = _calibrated_scenario(args, out, history) if args.calibrate else args.scenario
     scenario = resolve_scenario(scenario_path, args.mode, history.targets, args.overrides)
     result: BacktestResult = run_backtest(
-        scenario, history, args.mode, list(range(1, args.seeds + 1)), out,
-        backend=args.backend, workers=args.workers,
+        scenario,
+        history,
+        args.mode,
+        list(range(1, args.seeds + 1)),
+        out,
+        backend=args.backend,
+        workers=args.workers,
     )
     data = scorecard_dict(result, history)
     figure = alignment_figure(
-        [pl.read_parquet(d / "states.parquet") for d in result.run_dirs], history,
+        [pl.read_parquet(d / "states.parquet") for d in result.run_dirs],
+        history,
         out / "alignment.png",
     )
     data["figure"] = None if figure is None else str(figure)

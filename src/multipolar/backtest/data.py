@@ -99,7 +99,9 @@ class _Rows:
                 self.columns = tuple(reader.fieldnames or ())
                 self.rows = list(reader)
         except OSError as error:
-            raise ScenarioError([Problem(str(path), "", f"cannot read: {error.strerror}")]) from None
+            raise ScenarioError(
+                [Problem(str(path), "", f"cannot read: {error.strerror}")]
+            ) from None
         missing = [c for c in required if c not in self.columns]
         if missing:
             raise ScenarioError(
@@ -167,8 +169,20 @@ def _flag(text: str) -> bool:
 
 def read_targets(path: Path) -> tuple[Target, ...]:
     """Read ``targets.csv``: one documented change or non-change per row."""
-    reader = _Rows(path, ("id", "change", "state", "organization", "base", "date", "occurred",
-                          "window_end", "source"))
+    reader = _Rows(
+        path,
+        (
+            "id",
+            "change",
+            "state",
+            "organization",
+            "base",
+            "date",
+            "occurred",
+            "window_end",
+            "source",
+        ),
+    )
     targets: list[Target] = []
     for n, row in reader.each():
         change = reader.parse(n, row, "change", _choice("join", "leave", "suspend", "base_close"))
@@ -189,8 +203,17 @@ def read_targets(path: Path) -> tuple[Target, ...]:
         if window_end is not None and date is not None and window_end < date:
             reader.bad(n, "window_end", "must not be before date")
         targets.append(
-            Target(row["id"], change, row["state"], row["organization"], row["base"], date,
-                   bool(occurred), window_end, row["source"])  # type: ignore[arg-type]
+            Target(
+                row["id"],
+                change,
+                row["state"],
+                row["organization"],
+                row["base"],
+                date,
+                bool(occurred),
+                window_end,
+                row["source"],
+            )  # type: ignore[arg-type]
         )
     reader.done()
     return tuple(targets)
@@ -198,8 +221,9 @@ def read_targets(path: Path) -> tuple[Target, ...]:
 
 def read_shifts(path: Path) -> tuple[Shift, ...]:
     """Read ``shifts.csv``: documented alignment shifts and their windows."""
-    reader = _Rows(path, ("id", "states", "power", "measure", "direction", "start", "end",
-                          "source"))
+    reader = _Rows(
+        path, ("id", "states", "power", "measure", "direction", "start", "end", "source")
+    )
     shifts: list[Shift] = []
     for n, row in reader.each():
         measure = reader.parse(n, row, "measure", _choice("align", "economy_share"))
@@ -215,8 +239,16 @@ def read_shifts(path: Path) -> tuple[Shift, ...]:
         ):
             continue
         shifts.append(
-            Shift(row["id"], tuple(row["states"].split()), row["power"], measure,  # type: ignore[arg-type]
-                  int(direction), start, end, row["source"])  # type: ignore[arg-type]
+            Shift(
+                row["id"],
+                tuple(row["states"].split()),
+                row["power"],
+                measure,  # type: ignore[arg-type]
+                int(direction),
+                start,
+                end,
+                row["source"],
+            )  # type: ignore[arg-type]
         )
     reader.done()
     return tuple(shifts)

@@ -55,7 +55,9 @@ def run_one(job: tuple[Scenario, int, str, Path, dict[str, Any]]) -> Path:
     return write_run(model, out, extra={"backtest": extra})
 
 
-def _run_all(jobs: list[tuple[Scenario, int, str, Path, dict[str, Any]]], workers: int) -> list[Path]:
+def _run_all(
+    jobs: list[tuple[Scenario, int, str, Path, dict[str, Any]]], workers: int
+) -> list[Path]:
     if workers <= 1 or len(jobs) <= 1:
         return [run_one(job) for job in jobs]
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
@@ -98,14 +100,16 @@ def scorecard_dict(result: BacktestResult, history: HistoryData) -> dict[str, An
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "periods": {name: asdict(p) for name, p in card.periods.items()},
         "targets": [
-            {"id": t.id, "date": t.date.isoformat(), "occurred": t.occurred,
-             "probability": card.probabilities[t.id]}
+            {
+                "id": t.id,
+                "date": t.date.isoformat(),
+                "occurred": t.occurred,
+                "probability": card.probabilities[t.id],
+            }
             for t in history.targets
         ],
         "false_changes": card.false_changes,
-        "shifts": [
-            {**asdict(s), "right": s.right} for s in result.shifts
-        ],
+        "shifts": [{**asdict(s), "right": s.right} for s in result.shifts],
         "shifts_right": sum(s.right for s in result.shifts),
         "shifts_total": len(result.shifts),
         "run_dirs": [str(d) for d in result.run_dirs],

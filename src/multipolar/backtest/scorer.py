@@ -143,9 +143,17 @@ def score(
             if period is None:
                 continue
             false.setdefault((period, change.key), set()).add(seed)
-            false_rows.append({"seed": seed, "period": period, "date": change.date.isoformat(),
-                               "kind": change.kind, "state": change.state,
-                               "organization": change.organization, "base": change.base})
+            false_rows.append(
+                {
+                    "seed": seed,
+                    "period": period,
+                    "date": change.date.isoformat(),
+                    "kind": change.kind,
+                    "state": change.state,
+                    "organization": change.organization,
+                    "base": change.base,
+                }
+            )
     periods: dict[str, PeriodScore] = {}
     for name, _, _ in PERIODS:
         inside = [t for t in targets if period_of(t.date) == name]

@@ -1,0 +1,68 @@
+"""The ``multipolar backtest`` command end to end, and its bad input."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+
+from multipolar.backtest.calibrate import PARAMETERS, latin_hypercube
+from multipolar.cli import main
+
+
+def test_latin_hypercube_covers_every_range_once_per_stratum():
+    points = latin_hypercube(8, seed=3)
+    for key, (low, high) in PARAMETERS.items():
+        values = sorted(p[key] for p in points)
+        assert all(low <= v <= high for v in values)
+        strata = {min(int((v - low) / (high - low) * 8), 7) for v in values}
+        assert strata == set(range(8))
+
+
+@pytest.mark.slow
+def test_backtest_with_calibration_writes_runs_scorecard_fit_and_figure(tmp_path, capsys):
+    out = tmp_path / "bt"
+    # a shortened history (1992-1998) keeps the test quick; the command is the same
+    code = main(
+        [
+            "backtest",
+            "--seeds",
+            "1",
+            "--calibrate",
+            "--samples",
+            "2",
+            "--out",
+            str(out),
+            "--json",
+            str(tmp_path / "card.json"),
+            "--set",
+            "run.end=1998-01-01",
+        ]
+    )
+    assert code == 0
+    card = json.loads((tmp_path / "card.json").read_text())
+    assert card["mode"] == "endogenous" and card["seeds"] == [1]
+    assert set(card["periods"]) == {"calibration", "test"}
+    assert all(0.0 <= t["probability"] <= 1.0 for t in card["targets"])
+    assert card["shifts_total"] == 5
+    assert (out / "seed-1" / "events.parquet").is_file()
+    assert (out / "seed-1" / "manifest.json").is_file()
+    assert (out / "alignment.png").stat().st_size > 0
+    fitted = next(out.glob("*_calibrated.toml"))
+    values = tomllib.loads(fitted.read_text())
+    assert set(values["alignment"]) <= {k.split(".")[1] for k in PARAMETERS}
+    assert "Brier" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["backtest", "--seeds", "0"], "--seeds"),
+        (["backtest", "no_such_scenario.toml", "--seeds", "1"], "no_such_scenario"),
+    ],
+)
+def test_bad_input_is_exit_2_with_one_line(tmp_path, capsys, argv, expected):
+    assert main([*argv, "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
