@@ -139,5 +139,5 @@ def test_malformed_set_is_bad_input(tmp_path: Path) -> None:
     )
     assert (
         result.returncode == 2
-        and "--set: alignment.rate: expected dotted.key=value" in result.stderr
+        and "--set alignment.rate: expected dotted.key=value" in result.stderr
     )
