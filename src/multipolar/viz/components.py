@@ -14,15 +14,10 @@ from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
 from multipolar.viz import live
+from multipolar.viz.echarts import series_option
 from multipolar.viz.maps import draw_channel_map, draw_leading_map
-from multipolar.viz.series import (
-    CENTRAL_ASIA,
-    plot_alignment,
-    plot_ca_shares,
-    plot_polarity,
-    plot_rivalry,
-)
-from multipolar.viz.style import POWER_NAMES, mix_colors, rc_params
+from multipolar.viz.series import CENTRAL_ASIA
+from multipolar.viz.style import POWER_NAMES, mix_colors, power_color, rc_params
 
 __all__ = ["InfluenceMap", "StatesPanel", "StepInfo", "TimeSeries"]
 
@@ -43,6 +38,21 @@ def StepInfo(model: Any) -> None:
     solara.Text(f"Step {model.steps}{of} · {model.date:%Y-%m}", classes=["multipolar-step"])
 
 
+def in_force(model: Any) -> str:
+    """The controlled parameters as the model holds them, e.g. ``Russia–China partnership 0.60``."""
+    from multipolar.viz.explorer import CONTROLS, initial_values
+
+    params = getattr(model, "params", None)
+    if params is None:
+        return ""
+    values = initial_values(params)
+    factor = getattr(model, "controls", {}).get("diffusion", 1.0)
+    parts = [f"diffusion ×{factor:.2f}"]
+    parts += [f"{label} {values[name]:.2f}" for name, (_, label) in CONTROLS.items()]
+    seed = getattr(getattr(params, "run", None), "seed", None)
+    return "in force: " + ", ".join(parts) + (f", seed {seed}" if seed is not None else "")
+
+
 @solara.component
 def InfluenceMap(model: Any) -> None:
     """The influence map: leading power and margin, or one channel's heat map."""
@@ -50,7 +60,7 @@ def InfluenceMap(model: Any) -> None:
     mode, set_mode = solara.use_state(LEADING)
     basins, set_basins = solara.use_state(True)
     choices = [LEADING, *model.channels]
-    with solara.Column(gap="4px"):
+    with solara.Column(gap="4px", classes=["multipolar-map"]):
         with solara.Row(gap="12px", style={"align-items": "center"}):
             StepInfo(model)
             solara.Select(
@@ -64,8 +74,8 @@ def InfluenceMap(model: Any) -> None:
         data = live.map_data(model)
         marks = live.markers(model)
         with matplotlib.rc_context(rc_params()):
-            fig = Figure(figsize=(6.4, 3.6))
-            fig.subplots_adjust(left=0.08, right=0.97, top=0.92, bottom=0.08)
+            fig = Figure(figsize=(6.4, 3.5))
+            fig.subplots_adjust(left=0.07, right=0.99, top=0.93, bottom=0.07)
             ax = fig.add_subplot()
             if mode in model.channels:
                 draw_channel_map(ax, data, mode, marks, basins=basins)
@@ -78,38 +88,25 @@ def InfluenceMap(model: Any) -> None:
 
 @solara.component
 def TimeSeries(model: Any) -> None:
-    """Shares over Central Asia, rivalry and partnership, polarity, and the republics' alignment."""
+    """Shares over Central Asia, rivalry and partnership, polarity, and the republics' alignment.
+
+    Drawn with ECharts (rendered by the browser), so a redraw costs the server little.
+    """
     update_counter.get()
     frame = live.model_frame(model)
     states = live.states_frame(model)
     powers = list(model.powers)
     params = getattr(model, "params", None)
-    pair = set(getattr(getattr(params, "metrics", None), "rivalry_pair", ()) or ())
-    partnership = {
-        k: float(v)
-        for k, v in (getattr(params, "partnership", None) or {}).items()
-        if not pair or set(k.split("-")) == pair
-    }
     focus = [
         iso3
         for iso3, spec in (getattr(params, "states", None) or {}).items()
         if getattr(spec, "role", "") == "central_asia"
     ] or list(CENTRAL_ASIA)
-    with matplotlib.rc_context(rc_params()):
-        fig = Figure(figsize=(7.2, 4.6))
-        upper = fig.add_gridspec(1, 3, left=0.07, right=0.93, top=0.94, bottom=0.42, wspace=0.5)
-        axes = [fig.add_subplot(upper[0, k]) for k in range(3)]
-        plot_ca_shares(axes[0], frame, powers)
-        plot_rivalry(axes[1], frame, partnership)
-        plot_polarity(axes[2], frame)
-        bottom = fig.add_gridspec(
-            1, len(focus), left=0.07, right=0.93, top=0.28, bottom=0.06, wspace=0.1
-        )
-        lower = [fig.add_subplot(bottom[0, k]) for k in range(len(focus))]
-        plot_alignment(lower, states, powers, focus)
-        for ax in lower[1:]:
-            ax.tick_params(labelleft=False)
-    _png(fig)
+    solara.FigureEcharts(
+        option=series_option(frame, states, powers, focus),
+        attributes={"style": "height: 380px; width: 100%;", "class": "multipolar-series"},
+        responsive=True,
+    )
 
 
 @solara.component
@@ -123,7 +120,7 @@ def StatesPanel(model: Any) -> None:
         r, g, b = (round(255 * c) for c in mix_colors(weights, powers))
         cells = "".join(
             f'<span title="{POWER_NAMES.get(p, p)} {w:.2f}" style="display:inline-block;'
-            f'height:10px;width:{round(90 * w)}px;background:{_hex(p, powers)}"></span>'
+            f'height:10px;width:{round(90 * w)}px;background:{power_color(p, powers)}"></span>'
             for p, w in zip(powers, weights, strict=True)
         )
         share = " · ".join(f"{p} {w:.2f}" for p, w in zip(powers, weights, strict=True))
@@ -132,18 +129,14 @@ def StatesPanel(model: Any) -> None:
             f"<td>{cells}</td><td style='font-size:11px'>{share}</td>"
             f"<td>{', '.join(marker.memberships) or '–'}</td></tr>"
         )
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=(
-            "<table style='font-size:12px;border-spacing:6px 2px'>"
-            "<tr><th>state</th><th>alignment</th><th></th><th>memberships</th></tr>"
-            + "".join(rows)
-            + "</table>"
-        ),
-    )
-
-
-def _hex(power: str, powers: list[str]) -> str:
-    from multipolar.viz.style import power_color
-
-    return power_color(power, powers)
+    with solara.Column(gap="2px"):
+        solara.Text(in_force(model), classes=["multipolar-in-force"], style={"font-size": "12px"})
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                "<table style='font-size:12px;border-spacing:6px 2px'>"
+                "<tr><th>state</th><th>alignment</th><th></th><th>memberships</th></tr>"
+                + "".join(rows)
+                + "</table>"
+            ),
+        )

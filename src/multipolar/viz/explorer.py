@@ -115,13 +115,9 @@ class ExplorerModel(MultipolarModel):
             for domain in DOMAINS:
                 current = getattr(base.diffusion, domain).diffusivity
                 overrides[f"diffusion.{domain}.diffusivity"] = current * float(diffusion)
+        if seed not in (None, ""):
+            overrides["run.seed"] = int(str(seed).strip())
         spec = override(base, overrides, label="controls") if overrides else base
-        rng = None if seed in (None, "") else int(str(seed).strip())
-        super().__init__(
-            scenario=spec,
-            backend=backend or os.environ.get(ENV_BACKEND, "auto"),
-            rng=rng,
-        )
+        super().__init__(scenario=spec, backend=backend or os.environ.get(ENV_BACKEND, "auto"))
         self.scenario_name = name
-        self.controls = {"diffusion": float(diffusion), **initial_values(spec)}
-        self.controls["diffusion"] = float(diffusion)
+        self.controls = {**initial_values(spec), "diffusion": float(diffusion)}

@@ -23,6 +23,7 @@ __all__ = [
     "plot_ca_shares",
     "plot_polarity",
     "plot_rivalry",
+    "pretty_label",
     "share_columns",
 ]
 
@@ -87,7 +88,7 @@ def plot_ca_shares(ax: Axes, frame: pl.DataFrame, powers: Sequence[str]) -> None
     ax.legend(ncol=2, loc="upper center", fontsize=6.5, handlelength=2.2)
 
 
-def _pretty(column: str) -> str:
+def pretty_label(column: str) -> str:
     """``rivalry_rus_chn_ca_security`` -> ``rivalry RUS–CHN (security)``."""
     words = column.split("_")
     codes = [w.upper() for w in words[1:] if len(w) == 3 and w.isalpha() and w != "eff"]
@@ -116,11 +117,11 @@ def plot_rivalry(
             frame[column].to_numpy(),
             color="#8a8a8a" if column.endswith(tuple(DOMAIN_STYLES)) else "#222222",
             ls=_domain_style(column),
-            label=_pretty(column),
+            label=pretty_label(column),
             marker="o" if len(x) == 1 else None,
         )
     for column in recorded:
-        ax.plot(x, frame[column].to_numpy(), color="#2a9d8f", lw=1.6, label=_pretty(column))
+        ax.plot(x, frame[column].to_numpy(), color="#2a9d8f", lw=1.6, label=pretty_label(column))
     if not recorded:
         for pair, value in (partnership or {}).items():
             ax.axhline(value, color="#2a9d8f", lw=1.6, label=f"partnership {pair} (scenario)")
@@ -158,7 +159,7 @@ def plot_polarity(ax: Axes, frame: pl.DataFrame) -> None:
                 frame[column].to_numpy(),
                 color="#e76f51",
                 ls=next(styles, "--"),
-                label=_pretty(column),
+                label=pretty_label(column),
             )
         right.set_ylim(0.0, 1.0)
         right.set_ylabel("index (0–1)")
