@@ -190,3 +190,19 @@ def test_final_fields_are_kept_on_request(write_sweep, serial, tmp_path):
 )
 def test_chunks_give_a_few_tasks_per_worker(pending, workers, expected):
     assert chunk_size(pending, workers) == expected
+
+
+def test_tasks_of_a_superseded_driver_write_nothing(write_sweep, serial, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    real = sweep_tasks.run_one
+
+    def taken_over(context, run):
+        output = real(context, run)
+        (out / ".attempt").write_text("a newer driver")
+        return output
+
+    monkeypatch.setattr(sweep_tasks, "run_one", taken_over)
+    summary = sweep_summary(write_sweep(extra="runs_per_task = 4"), serial, out=out)
+    assert summary.failed == 4
+    assert all("SupersededError" in e for e in _runs(out)["error"])
+    assert not list((out / "model").glob("*")) and not list((out / "records").glob("*"))

@@ -18,6 +18,7 @@ import math
 import os
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -28,7 +29,7 @@ from tqdm import tqdm
 
 from multipolar.config import Problem, ScenarioError
 from multipolar.sweep.index import scan, write_index
-from multipolar.sweep.layout import MANIFEST, PLAN, atomic_write, remove_temporaries
+from multipolar.sweep.layout import ATTEMPT, MANIFEST, PLAN, atomic_write, remove_temporaries
 from multipolar.sweep.plan import Plan, PlannedRun, build_plan, parameter_dtypes
 from multipolar.sweep.spec import Sweep
 from multipolar.sweep.tasks import RunContext, TaskSpec, run_task
@@ -222,6 +223,8 @@ def execute_sweep(
     plan = build_plan(sweep)
     _prepare(out, sweep, plan, resume)
     dtypes = parameter_dtypes(sweep)
+    attempt = uuid.uuid4().hex
+    atomic_write(out / ATTEMPT, lambda p: p.write_text(attempt, encoding="utf-8"))
     remove_temporaries(out)
     records = scan(out, sweep.tables, sweep.settings.outputs.fields)
     done = {rid for rid, rec in records.items() if rec["status"] == "ok"}
@@ -230,7 +233,8 @@ def execute_sweep(
     size = sweep.settings.runs_per_task or chunk_size(len(pending), n_workers)
     context = _context(sweep)
     tasks = (
-        TaskSpec(str(out), _task_id(chunk), context, chunk) for chunk in _chunks(pending, size)
+        TaskSpec(str(out), _task_id(chunk), context, chunk, attempt)
+        for chunk in _chunks(pending, size)
     )
     write_index(out, plan, records, dtypes)
     show = sys.stderr.isatty() if progress is None else progress

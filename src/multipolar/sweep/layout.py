@@ -9,10 +9,16 @@
     OUT/states|basins|events/part-<task>.parquet   on request
     OUT/fields/part-<task>.npz  the final fields on request, one array per run id
     OUT/records/part-<task>.parquet  the task's run records, written last
+    OUT/.attempt                the token of the driver now in charge
 
 A task's files are written under hidden temporary names and renamed into place; its record
 file is renamed last, so a task is complete exactly when its record file exists and every
 data file it names does. Readers globbing ``*.parquet`` never see a temporary file.
+
+Each driver writes a fresh token to ``.attempt``; a task checks it before writing and again
+just before renaming its record file, and discards its files when a newer driver has taken
+over. So tasks left running on a cluster by an interrupted driver do not write runs that a
+resumed sweep runs again.
 """
 
 from __future__ import annotations
@@ -23,17 +29,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
+    "ATTEMPT",
     "FIELDS",
     "INDEX",
     "MANIFEST",
     "PLAN",
     "RECORDS",
     "atomic_write",
+    "current_attempt",
     "part_name",
     "part_path",
     "remove_temporaries",
 ]
 
+ATTEMPT = ".attempt"
 MANIFEST = "sweep.json"
 PLAN = "plan.parquet"
 INDEX = "runs.parquet"
@@ -76,3 +85,11 @@ def remove_temporaries(out: Path) -> int:
         path.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def current_attempt(out: Path) -> str | None:
+    """The token of the driver in charge of ``out`` (None if unreadable)."""
+    try:
+        return (out / ATTEMPT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None

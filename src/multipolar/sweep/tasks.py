@@ -22,12 +22,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from multipolar.sweep.layout import FIELDS, RECORDS, atomic_write, part_path
+from multipolar.sweep.layout import FIELDS, RECORDS, atomic_write, current_attempt, part_path
 from multipolar.sweep.plan import PlannedRun, column_value
 
 __all__ = [
     "RECORD_SCHEMA",
     "NonFiniteRunError",
+    "SupersededError",
     "RunContext",
     "RunOutput",
     "TaskSpec",
@@ -47,6 +48,10 @@ RECORD_SCHEMA = {
     "finished": pl.String,
 }
 _MAX_ERROR = 2000
+
+
+class SupersededError(RuntimeError):
+    """A newer driver took over the sweep folder; this task's results were discarded."""
 
 
 class NonFiniteRunError(ArithmeticError):
@@ -74,6 +79,7 @@ class TaskSpec:
     task_id: str
     context: RunContext
     runs: tuple[PlannedRun, ...]
+    attempt: str
 
 
 @functools.cache
@@ -203,24 +209,37 @@ def run_task(task: TaskSpec) -> list[dict[str, Any]]:
         record["seconds"] = time.perf_counter() - start
         record["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         records.append(record)
-    _write(out, task.task_id, collected, fields)
+    _check_attempt(out, task)
+    written = _write(out, task.task_id, collected, fields)
     frame = pl.DataFrame(records, schema=RECORD_SCHEMA)
+    try:
+        _check_attempt(out, task)
+    except SupersededError:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     atomic_write(part_path(out, RECORDS, task.task_id), frame.write_parquet)
     return records
 
 
+def _check_attempt(out: Path, task: TaskSpec) -> None:
+    if current_attempt(out) != task.attempt:
+        raise SupersededError(f"{out}: a newer driver took over; task {task.task_id} discarded")
+
+
 def _write(
     out: Path, task_id: str, collected: dict[str, list[pl.DataFrame]], fields: dict[str, Any]
-) -> None:
+) -> list[Path]:
+    written = []
     for name, frames in collected.items():
         if frames:
             table = pl.concat(frames, how="diagonal_relaxed")
-            atomic_write(part_path(out, name, task_id), table.write_parquet)
+            written.append(atomic_write(part_path(out, name, task_id), table.write_parquet))
     if fields:
-        atomic_write(
-            part_path(out, FIELDS, task_id),
-            lambda path: _save_npz(path, fields),
+        written.append(
+            atomic_write(part_path(out, FIELDS, task_id), lambda path: _save_npz(path, fields))
         )
+    return written
 
 
 def _save_npz(path: Path, arrays: dict[str, Any]) -> None:
