@@ -2,6 +2,7 @@
 # One entry point for a fresh clone: find a Python >= 3.12, make .venv, install, then
 #   bootstrap.sh run [ARGS...]   run the default scenario (or ARGS) with `multipolar run`
 #   bootstrap.sh test [ARGS...]  run the test suite with pytest
+#   bootstrap.sh viz [ARGS...]   install the viz extra and start `multipolar viz` (browser view)
 #   bootstrap.sh env             only create/refresh the virtual environment
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,5 +50,6 @@ case "$cmd" in
   run)  ensure_env "." run; exec .venv/bin/multipolar run "$@" ;;
   test) ensure_env ".[test]" test; exec .venv/bin/python -m pytest "$@" ;;
   env)  ensure_env ".[test]" test ;;
-  *) echo "usage: scripts/bootstrap.sh run|test|env [ARGS...]" >&2; exit 2 ;;
+  viz)  ensure_env ".[viz]" viz; exec .venv/bin/multipolar viz "$@" ;;
+  *) echo "usage: scripts/bootstrap.sh run|test|env|viz [ARGS...]" >&2; exit 2 ;;
 esac
