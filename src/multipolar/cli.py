@@ -293,23 +293,24 @@ def _interrupt_code(error: BaseException) -> int | None:
     return None
 
 
-def _run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    from multipolar.interrupts import SignalGuard
-
-    if args.command not in _GUARDED:
-        return handler(args)
-    with SignalGuard():
-        return handler(args)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``multipolar`` console script."""
-    args = _parser().parse_args(argv)
-    handler: Callable[[argparse.Namespace], int] = args.handler
+    from multipolar.interrupts import SignalGuard
+
+    # installed first, so a signal while the heavy modules load is a clean exit too
+    guard = SignalGuard().__enter__()
+    command = "?"
     try:
-        return _run_guarded(handler, args)
+        args = _parser().parse_args(argv)
+        command = args.command
+        if command not in _GUARDED:
+            guard.__exit__()  # other commands keep Python's own signal handling
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except BaseException as error:  # noqa: BLE001 - sorted in _failed
-        return _failed(error, args.command)
+        return _failed(error, command)
+    finally:
+        guard.__exit__()
 
 
 def _failed(error: BaseException, command: str) -> int:
