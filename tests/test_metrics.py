@@ -1,57 +1,57 @@
-"""Metrics against their definitions on constructed alignments."""
+"""Metrics against their definitions on constructed alignments and shares."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from multipolar.metrics import bloc_polarization, polarity_n_eff, rivalry
-from multipolar.model import MultipolarModel
+from multipolar.metrics import bloc_polarization, domain_shares, pole_view, polarity_n_eff
+
+WEST, EAST = [2], [0, 1]  # powers (RUS, CHN, USA)
 
 
-@pytest.fixture(scope="module")
-def model() -> MultipolarModel:
-    return MultipolarModel(backend="numpy", spinup_months=2)
+def test_two_equal_decisive_camps_are_fully_polarized() -> None:
+    camps = np.array([np.eye(3)[2] if i % 2 else np.eye(3)[0] for i in range(6)])
+    assert bloc_polarization(camps, WEST, EAST) == pytest.approx(1.0)
+    camps[0] = 1 / 3
+    assert bloc_polarization(camps, WEST, EAST) < 1.0
 
 
-def others(model):
-    return [s for s in model.states.values() if not s.is_great_power]
-
-
-def test_two_equal_decisive_camps_are_fully_polarized(model) -> None:
-    usa, rus = model.power_index["USA"], model.power_index["RUS"]
-    states = others(model)
-    assert len(states) % 2 == 0
-    for i, s in enumerate(states):
-        s.alignment = np.eye(3)[usa if i % 2 else rus]
-    assert bloc_polarization(model) == pytest.approx(1.0)
-    states[0].alignment = np.full(3, 1 / 3)
-    assert bloc_polarization(model) < 1.0
-
-
-def test_even_hedging_or_one_bloc_is_not_polarized(model) -> None:
-    for s in others(model):
-        s.alignment = np.full(3, 1 / 3)
+def test_even_hedging_or_one_bloc_is_not_polarized() -> None:
+    even = np.full((4, 3), 1 / 3)
     # west = USA (1/3), east = RUS + CHN (2/3): decisiveness 1/3, not zero
-    assert bloc_polarization(model) == pytest.approx((1 / 3) * 4 * (1 / 3) * (2 / 3))
-    for s in others(model):
-        s.alignment = np.eye(3)[model.power_index["CHN"]]
-    assert bloc_polarization(model) == pytest.approx(0.0)
+    expected = (1 / 3) * 4 * (1 / 3) * (2 / 3) / (1.0) ** 2
+    assert bloc_polarization(even, WEST, EAST) == pytest.approx(expected)
+    assert bloc_polarization(np.tile(np.eye(3)[1], (4, 1)), WEST, EAST) == pytest.approx(0.0)
 
 
-def test_polarity_is_between_one_and_the_number_of_powers(model) -> None:
-    shares = model.capabilities.capability_shares(model.params.capability.military_weight)
-    assert polarity_n_eff(model) == pytest.approx(1 / np.sum(shares**2))
-    assert 1 <= polarity_n_eff(model) <= 3
+def test_polarity_is_between_one_and_the_number_of_powers() -> None:
+    rng = np.random.default_rng()
+    shares = rng.dirichlet(np.ones(3))
+    assert polarity_n_eff(shares) == pytest.approx(1 / np.sum(shares**2))
+    assert 1 <= polarity_n_eff(shares) <= 3
+    assert polarity_n_eff(np.full(3, 1 / 3)) == pytest.approx(3.0)
 
 
-def test_rivalry_is_twice_the_smaller_share(model, monkeypatch) -> None:
-    import multipolar.metrics as metrics
+def test_pole_view_separates_the_three_poles() -> None:
+    # two states wholly with RUS, one with CHN, one with USA: three poles, fully decisive
+    alignment = np.array([np.eye(3)[0], np.eye(3)[0], np.eye(3)[1], np.eye(3)[2]])
+    shares, n_eff, polarization = pole_view(alignment)
+    assert shares == pytest.approx([0.5, 0.25, 0.25])
+    assert n_eff == pytest.approx(1 / (0.25 + 0.0625 + 0.0625))
+    assert polarization == pytest.approx(1.0)
+    assert pole_view(np.full((5, 3), 1 / 3))[2] == pytest.approx(0.0)
+    # the two-bloc view cannot tell China's camp from Russia's; the three-pole view can
+    russia_camp = np.array([np.eye(3)[0], np.eye(3)[2]])
+    china_camp = np.array([np.eye(3)[1], np.eye(3)[2]])
+    assert bloc_polarization(russia_camp, WEST, EAST) == bloc_polarization(china_camp, WEST, EAST)
+    assert pole_view(russia_camp)[0][0] != pole_view(china_camp)[0][0]
 
-    rus, chn = model.power_index["RUS"], model.power_index["CHN"]
-    shares = np.zeros(3)
-    shares[rus], shares[chn] = 0.5, 0.5
-    monkeypatch.setattr(metrics, "focus_shares", lambda m: shares)
-    assert rivalry(model) == pytest.approx(1.0)
-    shares[rus], shares[chn] = 0.9, 0.1
-    assert rivalry(model) == pytest.approx(0.2)
+
+def test_domain_shares_sum_to_one_per_domain() -> None:
+    rng = np.random.default_rng()
+    totals = rng.uniform(0, 5, size=(3, 2))
+    shares = domain_shares(totals)
+    assert shares.sum(axis=0) == pytest.approx([1.0, 1.0])
+    assert shares[:, 0] == pytest.approx(totals[:, 0] / totals[:, 0].sum())
+    assert domain_shares(np.zeros((3, 2))).sum() == 0.0

@@ -1,7 +1,8 @@
 """Shifting capabilities (mechanism 1): GDP grows at sourced rates, military spending follows it.
 
-Each state's GDP grows from its reference year at its sourced ``gdp_growth`` (held flat
-when the scenario gives none); military expenditure keeps its reference-year share of GDP.
+Each state's GDP grows from its reference year at its sourced real ``gdp_growth`` (held
+flat when the scenario gives none), so capabilities are in constant US$ of the reference
+year; military expenditure keeps its reference-year share of GDP.
 A state without a sourced military figure takes the median share of the states that have
 one, a derived value recorded in the manifest. Capacity shocks (the war in Ukraine draining
 Russia's security capacity, say) multiply a power's capacity in one domain and recover at
@@ -54,10 +55,13 @@ class Capabilities:
         self.gdp = self._gdp0.copy()
         self.military = self.gdp * self._military_ratio
 
-    def update(self, date: dt.date) -> None:
-        """Set GDP and military expenditure for ``date`` (US$ bn)."""
+    def update(self, date: dt.date, growth_scale: float = 1.0) -> None:
+        """Set GDP and military expenditure for ``date`` (constant US$ bn of the data year).
+
+        ``growth_scale`` multiplies every growth rate (0 freezes capabilities: mechanism 1 off).
+        """
         years = decimal_year(date) - self._year0
-        self.gdp = self._gdp0 * np.power(1.0 + self._growth, years)
+        self.gdp = self._gdp0 * np.power(1.0 + growth_scale * self._growth, years)
         self.military = self.gdp * self._military_ratio
 
     def apply_shock(self, power: str, domain: str, factor: float, recovery_per_year: float) -> None:
@@ -69,6 +73,20 @@ class Capabilities:
         """One month of recovery: each shock closes ``1 - exp(-rate / 12)`` of its gap to 1."""
         for key, rate in self._recovery.items():
             self.shock[key] = 1.0 + (self.shock[key] - 1.0) * math.exp(-rate / 12.0)
+
+    def power_capacity(self) -> np.ndarray:
+        """Each great power's (military expenditure, GDP) now, US$ bn: (n_powers, 2)."""
+        idx = self._power_index
+        return np.stack([self.military[idx], self.gdp[idx]], axis=1)
+
+    def reference_capacity(self) -> np.ndarray:
+        """Each great power's (military expenditure, GDP) in its data year: (n_powers, 2)."""
+        idx = self._power_index
+        return np.stack([self._gdp0[idx] * self._military_ratio[idx], self._gdp0[idx]], axis=1)
+
+    def shock_factors(self) -> np.ndarray:
+        """Each great power's remaining capacity-shock factor per domain: (n_powers, 2)."""
+        return np.array([[self.shock[(p, d)] for d in DOMAINS] for p in self.powers])
 
     def power_shares(self) -> dict[str, np.ndarray]:
         """Each great power's share of the great powers' GDP and military expenditure."""

@@ -52,6 +52,10 @@ class MembershipTable:
             if org == organization and (include_suspended or status == "active")
         ]
 
+    def rows(self) -> list[tuple[tuple[str, str], Status]]:
+        """Every current membership as ``((organization, state), status)``."""
+        return [(key, status) for key, (status, _) in self._rows.items()]
+
     def organizations_of(self, state: str) -> list[str]:
         """Organizations where ``state`` is an active member."""
         return [

@@ -1,19 +1,21 @@
-"""Model-level metrics of DESIGN §6, computed from the model's current state.
+"""Model-level metrics, one column each in ``model.parquet`` (data dictionary in docs/model.md).
 
-- ``polarity_n_eff``: 1 / sum of squared capability shares among the great powers
-  (2 = bipolar, 3 = three equal poles).
-- ``bloc_polarization``: for two blocs W and E (scenario ``metrics.blocs``), with ``b_W``
-  and ``b_E`` each non-great-power state's alignment with each bloc, mean bloc weights
-  ``pi_W``, ``pi_E`` and decisiveness ``delta = mean |b_W - b_E|``:
-  ``delta * 4 * pi_W * pi_E / (pi_W + pi_E)^2``. It is 1 when the states split into two
-  equal camps, each wholly aligned with one bloc, and 0 when all hedge evenly or all stand
-  with one bloc.
-- ``ca_share_<P>``: power P's share of the influence summed over the focus states' territory
-  (the five Central Asian republics by default), the mean of its security and economic
-  shares, so that each domain counts equally whatever the size of the budgets.
-- ``rivalry_<a>_<b>_ca``: ``2 * min(share_a, share_b)`` over the focus territory, high when
-  both hold large and balanced shares (1 when they split it evenly between them).
-- ``cohesion_<ORG>`` and ``members_<ORG>`` for each organization.
+Pure functions of arrays, plus :func:`model_reporters`, which binds them to a model for the
+DataCollector:
+
+- ``polarity_n_eff``: ``1 / sum_p c_p^2`` over the great powers' capability shares.
+- ``bloc_polarization``: how two-bloc the non-great-powers' alignments are (blocs from
+  ``metrics.blocs``): ``delta * 4 pi_W pi_E / (pi_W + pi_E)^2`` with ``delta`` the mean
+  ``|b_W - b_E|`` and ``pi`` the mean bloc weights.
+- ``pole_share_<P>``, ``pole_n_eff``, ``pole_polarization``: the three-pole view, each power
+  its own pole: the mean alignment with each power, ``1 / sum_p pole_share_p^2``, and
+  ``mean_s (max_p a_s[p] - 1/n) / (1 - 1/n)`` (0 when every state hedges evenly, 1 when each
+  is wholly aligned with one power).
+- ``ca_share_<P>_<domain>``: P's share of the domain's influence summed over the focus
+  states' territory (the five Central Asian republics); ``ca_share_<P>`` their mean.
+- ``ca_alignment_<P>``: the focus states' mean alignment with P.
+- ``rivalry_<a>_<b>_ca``: the contest index of the watched pair (mechanism 5), the mean of
+  ``rivalry_<a>_<b>_ca_<domain>``; ``partnership_<a>_<b>``: their partnership in force.
 """
 
 from __future__ import annotations
@@ -23,74 +25,109 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from multipolar.config import DOMAINS
+from multipolar.mechanisms.partnership import contest, state_shares
+
 if TYPE_CHECKING:
     from multipolar.model import MultipolarModel
 
 __all__ = [
     "bloc_polarization",
-    "focus_shares",
+    "domain_shares",
     "model_reporters",
+    "pole_view",
     "polarity_n_eff",
-    "rivalry",
 ]
 
 
-def polarity_n_eff(model: MultipolarModel) -> float:
-    """Effective number of poles from the great powers' capability shares."""
-    shares = model.capabilities.capability_shares(model.params.capability.military_weight)
+def polarity_n_eff(shares: np.ndarray) -> float:
+    """Effective number of poles of a vector of shares summing to 1."""
     return float(1.0 / np.square(shares).sum())
 
 
-def bloc_polarization(model: MultipolarModel) -> float:
-    """How two-bloc the non-great-powers' alignments are, in [0, 1]."""
-    blocs = list(model.params.metrics.blocs.values())[:2]
-    if len(blocs) < 2:
+def bloc_polarization(alignment: np.ndarray, west: list[int], east: list[int]) -> float:
+    """How two-bloc a set of alignments (n_states, n_powers) is, in [0, 1]."""
+    if alignment.size == 0:
         return 0.0
-    states = [s for s in model.states.values() if not s.is_great_power]
-    if not states:
-        return 0.0
-    alignment = np.array([s.alignment for s in states])
-    west = alignment[:, [model.power_index[p] for p in blocs[0]]].sum(axis=1)
-    east = alignment[:, [model.power_index[p] for p in blocs[1]]].sum(axis=1)
-    pi_w, pi_e = west.mean(), east.mean()
+    w = alignment[:, west].sum(axis=1)
+    e = alignment[:, east].sum(axis=1)
+    pi_w, pi_e = w.mean(), e.mean()
     if pi_w + pi_e <= 0:
         return 0.0
-    delta = np.abs(west - east).mean()
-    return float(delta * 4.0 * pi_w * pi_e / (pi_w + pi_e) ** 2)
+    return float(np.abs(w - e).mean() * 4.0 * pi_w * pi_e / (pi_w + pi_e) ** 2)
 
 
-def focus_shares(model: MultipolarModel) -> np.ndarray:
-    """Each power's share of the influence over the focus states' territory (mean over domains)."""
-    role = model.params.metrics.focus_role
-    focus = [s for s, spec in model.params.states.items() if spec.role == role]
-    totals = model.readings.totals(focus)
+def pole_view(alignment: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """(pole shares, effective number of poles, polarization) of alignments (n_states, n)."""
+    n = alignment.shape[1]
+    if alignment.shape[0] == 0:
+        return np.full(n, 1.0 / n), float(n), 0.0
+    shares = alignment.mean(axis=0)
+    decisive = (alignment.max(axis=1) - 1.0 / n) / (1.0 - 1.0 / n)
+    return shares, polarity_n_eff(shares), float(decisive.mean())
+
+
+def domain_shares(totals: np.ndarray) -> np.ndarray:
+    """Each power's share of each domain's influence: (n_powers, 2) from summed influence."""
     per_domain = totals.sum(axis=0)
-    shares = np.divide(totals, per_domain, out=np.zeros_like(totals), where=per_domain > 0)
-    return shares.mean(axis=1)
+    return np.divide(totals, per_domain, out=np.zeros_like(totals), where=per_domain > 0)
 
 
-def rivalry(model: MultipolarModel) -> float:
-    """Rivalry index of the watched pair over the focus territory: 2 * min of their shares."""
-    shares = focus_shares(model)
-    a, b = (model.power_index[p] for p in model.params.metrics.rivalry_pair)
-    return float(2.0 * min(shares[a], shares[b]))
+def _followers(model: MultipolarModel) -> np.ndarray:
+    rows = [s.alignment for s in model.states.values() if not s.is_great_power]
+    return np.array(rows).reshape(-1, len(model.powers))
+
+
+def _focus(model: MultipolarModel) -> list[str]:
+    role = model.params.metrics.focus_role
+    return [s for s, spec in model.params.states.items() if spec.role == role]
 
 
 def model_reporters(model: MultipolarModel) -> dict[str, Callable[[Any], Any]]:
     """The DataCollector's model reporters: one column per metric, in a stable order."""
+    index = model.world.power_index
+    blocs = list(model.params.metrics.blocs.values())[:2]
+    a, b = model.params.metrics.rivalry_pair
+    pair = f"{a.lower()}_{b.lower()}"
+
+    def capability(m: MultipolarModel) -> np.ndarray:
+        return m.capabilities.capability_shares(m.params.capability.military_weight)
+
+    def shares(m: MultipolarModel) -> np.ndarray:
+        return domain_shares(m.readings.totals(_focus(m)))
+
+    def focus_alignment(m: MultipolarModel) -> np.ndarray:
+        return np.array([m.states[s].alignment for s in _focus(m)]).reshape(-1, len(m.powers))
+
+    def rivalry(m: MultipolarModel) -> np.ndarray:
+        return contest(state_shares(m.readings.influence(_focus(m))), index[a], index[b])
+
     reporters: dict[str, Callable[[Any], Any]] = {
         "date": lambda m: m.date.isoformat(),
-        "polarity_n_eff": polarity_n_eff,
-        "bloc_polarization": bloc_polarization,
+        "polarity_n_eff": lambda m: polarity_n_eff(capability(m)),
+        "bloc_polarization": lambda m: (
+            bloc_polarization(
+                _followers(m), [index[p] for p in blocs[0]], [index[p] for p in blocs[1]]
+            )
+            if len(blocs) == 2
+            else 0.0
+        ),
+        "pole_n_eff": lambda m: pole_view(_followers(m))[1],
+        "pole_polarization": lambda m: pole_view(_followers(m))[2],
     }
-    for i, power in enumerate(model.powers):
-        reporters[f"ca_share_{power}"] = lambda m, i=i: float(focus_shares(m)[i])
-    a, b = model.params.metrics.rivalry_pair
-    reporters[f"rivalry_{a.lower()}_{b.lower()}_ca"] = rivalry
-    for i, power in enumerate(model.powers):
-        reporters[f"capability_share_{power}"] = lambda m, i=i: float(
-            m.capabilities.capability_shares(m.params.capability.military_weight)[i]
-        )
+    for power, i in index.items():
+        reporters[f"pole_share_{power}"] = lambda m, i=i: float(pole_view(_followers(m))[0][i])
+    for power, i in index.items():
+        reporters[f"ca_share_{power}"] = lambda m, i=i: float(shares(m)[i].mean())
+        for j, domain in enumerate(DOMAINS):
+            reporters[f"ca_share_{power}_{domain}"] = lambda m, i=i, j=j: float(shares(m)[i, j])
+        reporters[f"ca_alignment_{power}"] = lambda m, i=i: float(focus_alignment(m)[:, i].mean())
+    reporters[f"rivalry_{pair}_ca"] = lambda m: float(rivalry(m).mean())
+    for j, domain in enumerate(DOMAINS):
+        reporters[f"rivalry_{pair}_ca_{domain}"] = lambda m, j=j: float(rivalry(m)[j])
+    reporters[f"partnership_{pair}"] = lambda m: m.world.partnership_of(a, b)
+    for power, i in index.items():
+        reporters[f"capability_share_{power}"] = lambda m, i=i: float(capability(m)[i])
         reporters[f"security_budget_{power}"] = lambda m, i=i: float(m.last_budgets[i, 0])
         reporters[f"economy_budget_{power}"] = lambda m, i=i: float(m.last_budgets[i, 1])
     for code in model.organizations:

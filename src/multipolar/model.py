@@ -1,19 +1,20 @@
-"""MultipolarModel: the Mesa model tying scenario, geography, fields, agents and events together.
+"""MultipolarModel: the thin Mesa shell that runs the mechanisms' phases and records them.
 
-One step is one month:
+The state of the world lives in a :class:`~multipolar.world.World`; the mechanisms are pure
+functions of it (:mod:`multipolar.mechanisms`); the agents hold their own state. One step
+is one month:
 
-1. advance the date; grow capabilities, let last month's shocks recover and enlargement
-   boosts fade;
-2. apply the events due (memberships, treaties, bases, projects, capacity shocks,
-   parameter changes);
-3. emit this month's sources (budgets, territories, bases, corridors, organizations) and
-   diffuse the fields on the backend (``substeps`` explicit updates);
+1. advance the date; grow capabilities, let shocks recover and enlargement boosts fade;
+2. apply the events due (:mod:`multipolar.events`);
+3. set the budgets (mechanisms 1-3), share them out over the instruments (conservation,
+   mechanism 6) and diffuse the fields on the backend;
 4. read zonal influence per country and basin (the only device-to-host traffic);
-5. states update their alignment; organizations their cohesion and, by their rules, members;
+5. states move their alignment (mechanism 4), organizations update their cohesion and
+   apply their rules (mechanism 6), partnerships move with the contest (mechanism 5);
 6. the DataCollector records the metrics, the states and the basins.
 
 The model never branches on the backend: it calls the backend interface of
-:mod:`multipolar.kernels`.
+:mod:`multipolar.kernels`. Equations and schedule: ``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -28,18 +29,27 @@ from mesa.discrete_space import PropertyLayer
 
 from multipolar.agents import OrganizationAgent, StateAgent
 from multipolar.capabilities import Capabilities
-from multipolar.config import DOMAINS, Scenario, load_scenario, override, stable_substeps
-from multipolar.emissions import collect_sources
+from multipolar.channels import ChannelPlan
+from multipolar.config import DOMAINS, Scenario, load_scenario, override
 from multipolar.events import Applied, EventSchedule, apply_event, describe
 from multipolar.field import InfluenceField
 from multipolar.geography import Geography, Grid, build_geography
 from multipolar.kernels import Backend, get_backend
+from multipolar.mechanisms.budgets import (
+    monthly_budgets,
+    partner_alignment,
+    reference_budgets,
+    security_threat,
+)
+from multipolar.mechanisms.instruments import allocate, instruments
+from multipolar.mechanisms.partnership import contest, next_partnership, state_shares
 from multipolar.memberships import MembershipTable
 from multipolar.metrics import model_reporters
-from multipolar.readings import Readings
-from multipolar.sources import SourceLayout
+from multipolar.readings import Readings, reference_density
+from multipolar.sources import SourceBatch, SourceLayout
 from multipolar.timeline import add_months, step_of
 from multipolar.timing import PhaseTimes
+from multipolar.world import World
 
 __all__ = ["MultipolarModel", "geography_for"]
 
@@ -75,8 +85,9 @@ class MultipolarModel(mesa.Model):
         **overrides: scenario values to change, dotted keys written with ``__``
             (``alignment__rate=0.2``), the thin layer ``mesa.batch_run`` and sliders use.
 
-    The typed scenario in force is ``model.params`` (events may change it during a run);
-    ``model.spec`` is the scenario as given. Mesa's own ``model.scenario`` is left to Mesa.
+    The world in force is ``model.world`` (``model.params`` is its scenario, which events
+    may change); ``model.spec`` is the scenario as given. Mesa's own ``model.scenario`` is
+    left to Mesa.
     """
 
     def __init__(
@@ -90,73 +101,42 @@ class MultipolarModel(mesa.Model):
         spec = _resolve(scenario, overrides)
         super().__init__(rng=spec.run.seed if rng is None else rng)
         self.spec = spec
-        self.params = spec
+        self.world = World.at_start(spec)
+        self.plan = ChannelPlan.of(spec)
         self.backend = backend if not isinstance(backend, str) else get_backend(backend)
-        self.powers: list[str] = list(spec.powers)
-        self.power_index = {p: i for i, p in enumerate(self.powers)}
-        self.channels = [f"{p}.{d}" for p in self.powers for d in DOMAINS]
-        self.n_channels = len(self.channels)
         self.n_steps = step_of(spec.run.start, spec.run.end)
-        self.date: dt.date = spec.run.start
-        self.rivalry = self._rivalry_matrix()
+        self.spinup_months = spinup_months
 
         self.geography = geography_for(spec)
         self.layout = SourceLayout(spec, self.geography)
-        self.readings = Readings(self.layout, len(self.powers))
-        res2 = spec.geography.resolution**2
-        substeps = spec.diffusion.substeps
-        self.substeps = stable_substeps(spec) if substeps == "auto" else substeps
-        self.field = InfluenceField(
-            self.backend,
-            self.geography,
-            np.array(
-                [
-                    getattr(spec.diffusion, d).diffusivity / res2
-                    for _ in self.powers
-                    for d in DOMAINS
-                ]
-            ),
-            np.array([getattr(spec.diffusion, d).decay for _ in self.powers for d in DOMAINS]),
-            self.substeps,
+        grid_area = self.geography.country.size * self.geography.grid.cell_area_deg2
+        decay = np.array([self.plan.domain_decay(d) for d in DOMAINS])
+        self.readings = Readings(
+            self.layout,
+            len(self.powers),
+            reference_density(reference_budgets(self.world), decay, grid_area),
         )
-
-        self.capabilities = Capabilities(spec)
-        self.capabilities.update(self.date)
-        self.memberships = MembershipTable()
-        for code, org in spec.organizations.items():
-            for iso3, joined in sorted(org.members.items(), key=lambda kv: kv[1]):
-                self.memberships.join(code, iso3, joined, cause="initial")
-        self.treaty_status = {
-            (t, p): s for t, treaty in spec.treaties.items() for p, s in treaty.parties.items()
-        }
-        self.active_bases = {
-            b.id
-            for b in spec.bases
-            if b.opened <= self.date and (b.closed is None or b.closed > self.date)
-        }
-        self.active_projects = {
-            p.id
-            for p in spec.projects
-            if p.opened <= self.date and (p.closed is None or p.closed > self.date)
-        }
-        self.boost = np.zeros(len(self.powers))
+        self.substeps = self.plan.substeps
+        self.field = InfluenceField(
+            self.backend, self.geography, self.plan.diffusivity_cells, self.plan.decay,
+            self.plan.substeps,
+        )
         self.last_budgets = np.zeros((len(self.powers), len(DOMAINS)))
         self.applied: list[Applied] = []
         self.schedule_of_events = EventSchedule(spec)
         self.times = PhaseTimes()
 
+        self.organizations: dict[str, OrganizationAgent] = {
+            code: OrganizationAgent(self, code) for code in spec.organizations
+        }
         self.states: dict[str, StateAgent] = {}
-        self.organizations: dict[str, OrganizationAgent] = {}
-        for code in spec.organizations:
-            self.organizations[code] = OrganizationAgent(self, code)
-        self.initial_alignment = {iso3: self._initial_alignment(iso3) for iso3 in spec.states}
         for iso3, state_spec in spec.states.items():
-            self.states[iso3] = StateAgent(self, iso3, state_spec, self.initial_alignment[iso3])
+            self.states[iso3] = StateAgent(self, iso3, state_spec, self._initial_alignment(iso3))
 
         self._apply_due_events(0)
         for org in self.organizations.values():
             org.update_cohesion()
-        self.field.set_sources(collect_sources(self))
+        self.field.set_sources(self._sources())
         if spinup_months > 0:
             self.field.advance(spinup_months)
         self.readings.update(self.field.country_sums())
@@ -166,16 +146,46 @@ class MultipolarModel(mesa.Model):
         )
         self._collect()
 
-    # ------------------------------------------------------------------ setup helpers
-    def _rivalry_matrix(self) -> np.ndarray:
-        """``1 - partnership`` between the powers (0 on the diagonal, 1 for unlisted pairs)."""
-        n = len(self.powers)
-        rivalry = 1.0 - np.eye(n)
-        for pair, value in self.params.partnership.items():
-            a, _, b = pair.partition("-")
-            i, j = self.power_index[a], self.power_index[b]
-            rivalry[i, j] = rivalry[j, i] = 1.0 - value
-        return rivalry
+    # ------------------------------------------------------------------ views of the world
+    @property
+    def params(self) -> Scenario:
+        """The scenario in force (events may change it)."""
+        return self.world.params
+
+    @property
+    def date(self) -> dt.date:
+        """The current month's first day."""
+        return self.world.date
+
+    @property
+    def powers(self) -> list[str]:
+        """The great powers, in channel order."""
+        return self.world.powers
+
+    @property
+    def power_index(self) -> dict[str, int]:
+        """Position of each great power in the per-power arrays."""
+        return self.world.power_index
+
+    @property
+    def channels(self) -> list[str]:
+        """Field channel names in kernel order (``RUS.security``, ...)."""
+        return self.plan.names
+
+    @property
+    def n_channels(self) -> int:
+        """Number of field channels."""
+        return self.plan.n_channels
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Capacities of every state now."""
+        return self.world.capabilities
+
+    @property
+    def memberships(self) -> MembershipTable:
+        """The membership table in force."""
+        return self.world.memberships
 
     def _initial_alignment(self, iso3: str) -> np.ndarray:
         """Great powers: themselves. Others: as given, else 1 plus ties to organization leaders."""
@@ -186,92 +196,80 @@ class MultipolarModel(mesa.Model):
         if given is not None:
             weights = np.array([given.get(p, 0.0) for p in self.powers])
         else:
-            weights = 1.0 + self.spec.alignment.initial_tie_weight * self.ties(iso3)
+            weights = 1.0 + self.spec.alignment.initial_tie_weight * np.maximum(
+                self.world.ties(iso3), 0.0
+            )
         return weights / weights.sum()
 
-    # ------------------------------------------------------------------ queries used by agents
     def state(self, iso3: str) -> StateAgent:
         """The StateAgent of a state."""
         return self.states[iso3]
 
-    def channel_index(self, power: str, domain: int) -> int:
-        """Kernel channel of (power, domain index)."""
-        return self.power_index[power] * len(DOMAINS) + domain
+    def record(self, kind: str, subject: str, detail: str, cause: str) -> None:
+        """Add one change to the run's event table."""
+        self.applied.append(Applied(self.steps, self.date, kind, subject, detail, cause))
 
-    def ties(self, iso3: str) -> np.ndarray:
-        """Institutional pull toward each power: leader shares summed over the organizations."""
-        ties = np.zeros(len(self.powers))
-        for code in self.memberships.organizations_of(iso3):
-            leaders = self.params.organizations[code].leaders
-            total = sum(leaders.values())
-            for power, weight in leaders.items():
-                ties[self.power_index[power]] += weight / total
-        return ties
-
-    def treaty_factor(self, power: str) -> float:
-        """Security effort left to a power by the arms-control treaties it is party to."""
-        factor = 1.0
-        for (code, party), status in self.treaty_status.items():
-            if party == power:
-                treaty = self.params.treaties[code]
-                factor *= {
-                    "in_force": 1.0 - treaty.restraint,
-                    "suspended": 1.0 - treaty.suspended_restraint,
-                    "withdrawn": 1.0,
-                }[status]
-        return factor
-
-    def on_enlargement(self, organization: str) -> None:
-        """A rival organization enlarged: step up other powers' security effort (mechanism 2)."""
-        leaders = self.params.organizations[organization].leaders
-        total = sum(leaders.values())
-        response = self.params.security_dilemma.enlargement_response
-        for i, power in enumerate(self.powers):
-            if power in leaders:
-                continue
-            rivalry = sum(
-                w / total * self.rivalry[i, self.power_index[p]]
-                for p, w in leaders.items()
-            )
-            self.boost[i] += response * rivalry
-
-    def set_params(self, params: Scenario) -> None:
-        """Swap in changed parameters (a ``parameter_change`` event)."""
-        self.params = params
-        self.rivalry = self._rivalry_matrix()
-
-    # ------------------------------------------------------------------ the step
+    # ------------------------------------------------------------------ the phases
     def _apply_due_events(self, step: int) -> None:
         for event in self.schedule_of_events.due(step):
-            apply_event(self, event)
+            apply_event(self.world, event)
             subject, detail = describe(event)
-            self.applied.append(Applied(step, self.date, event.kind, subject, detail, "event"))
+            self.record(event.kind, subject, detail, "event")
+
+    def _sources(self) -> SourceBatch:
+        """This month's budgets, shared out over the instruments, as source densities."""
+        world = self.world
+        spheres = [
+            self.readings.totals((p, *world.params.powers[p].near_abroad))[:, 0]
+            for p in self.powers
+        ]
+        threat = security_threat(world.rivalry_matrix(), np.array(spheres))
+        alignments = {iso3: s.alignment for iso3, s in self.states.items()}
+        partners = partner_alignment(world, alignments, self.layout.project_hosts())
+        self.last_budgets = monthly_budgets(world, threat, partners)
+        cohesion = {code: org.cohesion for code, org in self.organizations.items()}
+        gdp = {iso3: world.capabilities.of(iso3)[0] for iso3 in world.params.states}
+        items = instruments(world, cohesion, self.layout.present, gdp)
+        return self.layout.emit(self.plan, allocate(world, self.last_budgets, items))
+
+    def _move_partnerships(self) -> None:
+        """Dynamic pairs' partnerships move with their contest over the focus states."""
+        dynamics = self.params.partnership_dynamics
+        if dynamics.rate == 0 or not dynamics.pairs:
+            return
+        role = self.params.metrics.focus_role
+        focus = [s for s, spec in self.params.states.items() if spec.role == role]
+        shares = state_shares(self.readings.influence(focus))
+        for pair in dynamics.pairs:
+            a, _, b = pair.partition("-")
+            index = contest(shares, self.power_index[a], self.power_index[b]).mean()
+            current = self.world.partnership_of(a, b)
+            self.world.partnership[pair] = next_partnership(
+                current, float(index), dynamics.rate, dynamics.tolerance
+            )
 
     def step(self) -> None:
         """Advance one month."""
         step = self.steps
         times = self.times
+        world = self.world
         with times.phase("events"):
-            self.date = add_months(self.spec.run.start, step)
-            self.capabilities.update(self.date)
-            self.capabilities.recover_month()
-            self.boost *= np.exp(-1.0 / self.params.security_dilemma.enlargement_decay_months)
+            world.date = add_months(self.spec.run.start, step)
+            world.capabilities.update(world.date, world.params.capability.growth_scale)
+            world.capabilities.recover_month()
+            world.boost *= np.exp(-1.0 / world.params.security_dilemma.enlargement_decay_months)
+            world.fade_affinities()
             self._apply_due_events(step)
         with times.phase("sources"):
-            self.field.set_sources(collect_sources(self))
+            self.field.set_sources(self._sources())
         with times.phase("diffusion"):
             self.field.advance()
             self.readings.update(self.field.country_sums())
         with times.phase("agents"):
-            noise = self.params.alignment.noise
-            for agent in self.states.values():
-                agent.step(self.rng.normal(0.0, noise, len(self.powers)) if noise > 0 else None)
+            self.agents_by_type[StateAgent].shuffle_do("step")
             for org in self.organizations.values():
-                org.update_cohesion()
-                for action, iso3 in org.apply_rules(self.date):
-                    self.applied.append(Applied(step, self.date, action, iso3, org.code, "rule"))
-                    if action == "join":
-                        self.on_enlargement(org.code)
+                org.step()
+            self._move_partnerships()
         with times.phase("collect"):
             self._collect()
         if step >= self.n_steps:

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from multipolar.channels import ChannelPlan
 from multipolar.config import Scenario
 from multipolar.geography import Geography
+from multipolar.mechanisms.instruments import Instrument
 
 __all__ = ["Corridor", "SourceBatch", "SourceLayout"]
 
@@ -78,6 +80,34 @@ class SourceLayout:
     def batch(self, n_channels: int) -> SourceBuilder:
         """Start collecting one step's emissions."""
         return SourceBuilder(self, n_channels)
+
+    def present(self, section: str, key: str) -> bool:
+        """Whether a state, base or project has cells in the grid."""
+        if section == "state":
+            return self.cells_of(key) > 0
+        if section == "base":
+            return key in self.base_cell
+        return key in self.corridors
+
+    def project_hosts(self) -> dict[str, dict[str, float]]:
+        """For each project in the grid, the share of its cells in each host state."""
+        return {pid: corridor.hosts for pid, corridor in self.corridors.items()}
+
+    def emit(
+        self, plan: ChannelPlan, allocation: list[tuple[Instrument, float]]
+    ) -> SourceBatch:
+        """Source densities of one month's allocation of the powers' budgets."""
+        builder = self.batch(plan.n_channels)
+        for item, amount in allocation:
+            channel = plan.index(item.power, item.domain)
+            if item.kind == "bases":
+                builder.base(channel, item.key, amount)
+            elif item.kind == "projects":
+                builder.corridor(channel, item.key, amount)
+            else:
+                for state, share in item.targets:
+                    builder.territory(channel, state, amount * share)
+        return builder.finish()
 
 
 class SourceBuilder:

@@ -21,10 +21,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 __all__ = [
     "DOMAINS",
     "EVENT_KINDS",
+    "AlignmentShockEvent",
     "AlignmentSpec",
     "BaseSpec",
     "CapabilitySpec",
     "CapacityShockEvent",
+    "CohesionSpec",
     "Capital",
     "ChannelDiffusion",
     "ConductanceSpec",
@@ -33,11 +35,14 @@ __all__ = [
     "Figure",
     "Growth",
     "GeographySpec",
+    "INSTRUMENT_KINDS",
+    "LinkSpec",
     "MembershipEvent",
     "MembershipRules",
     "MetricsSpec",
     "OrganizationSpec",
     "ParameterChangeEvent",
+    "PartnershipDynamicsSpec",
     "PowerSpec",
     "ProjectSpec",
     "RunSpec",
@@ -45,6 +50,7 @@ __all__ = [
     "StatecraftSpec",
     "Scenario",
     "SiteEvent",
+    "SiteSize",
     "StateSpec",
     "TreatyEvent",
     "TreatySpec",
@@ -55,9 +61,16 @@ DOMAINS: tuple[str, str] = ("security", "economy")
 Domain = Literal["security", "economy"]
 Role = Literal["great_power", "regional_power", "central_asia", "other"]
 TreatyStatus = Literal["in_force", "suspended", "withdrawn"]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+# Numbers are strict: a quoted "0.2" or a boolean is not a number. Every model parameter has
+# an upper bound that keeps the model's arithmetic finite and its meaning intact.
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+NonNegative = Annotated[float, Field(ge=0.0, strict=True)]
+Positive = Annotated[float, Field(gt=0.0, strict=True)]
+# a relative weight or response: 0 switches a mechanism off, 100 makes it dominate every other
+Weight = Annotated[float, Field(ge=0.0, le=100.0, strict=True)]
+PositiveWeight = Annotated[float, Field(gt=0.0, le=100.0, strict=True)]
+# a sourced amount (US$ billion, million people, troops): 0 to 1e9 (world GDP is ~1e5 bn)
+Amount = Annotated[float, Field(ge=0.0, le=1e9, strict=True)]
 Year = Annotated[int, Field(ge=1900, le=2100)]
 Text = Annotated[str, Field(min_length=1)]
 Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
@@ -80,7 +93,7 @@ Date = Annotated[dt.date, AfterValidator(_check_date)]
 class Figure(_Strict):
     """A sourced number: the value, the year it refers to, and where it comes from."""
 
-    value: NonNegative
+    value: Amount
     year: Year
     source: Text
     note: str = ""
@@ -89,7 +102,7 @@ class Figure(_Strict):
 class Growth(_Strict):
     """A sourced growth rate (fraction per year; may be negative, above -1)."""
 
-    value: Annotated[float, Field(gt=-1.0, lt=1.0)]
+    value: Annotated[float, Field(gt=-1.0, lt=1.0, strict=True)]
     year: Year
     source: Text
     note: str = ""
@@ -116,17 +129,31 @@ class StateSpec(_Strict):
     notes: str = ""
     security_need: Fraction | None = None
     economy_need: Fraction | None = None
-    initial_alignment: dict[str, NonNegative] | None = None
+    initial_alignment: dict[str, Weight] | None = None
+
+
+InstrumentKind = Literal["territory", "bases", "projects", "organizations", "links"]
+INSTRUMENT_KINDS: tuple[str, ...] = get_args(InstrumentKind)
+
+
+def _default_instruments() -> dict[Domain, dict[InstrumentKind, NonNegative]]:
+    return {domain: dict.fromkeys(INSTRUMENT_KINDS, 1.0) for domain in ("security", "economy")}
 
 
 class PowerSpec(_Strict):
-    """How a great power projects its capability into the region (assumptions, sweepable)."""
+    """How a great power projects its capability into the region (assumptions, sweepable).
+
+    ``instruments`` weighs each kind of instrument in each domain; a power's monthly budget
+    in a domain is shared out over its active instruments by weights that sum to 1.
+    """
 
     regional_weight: Fraction = 1.0
     effort: dict[Domain, Fraction] = Field(
         default_factory=lambda: {"security": 0.5, "economy": 0.5}
     )
-    territory_weight: NonNegative = 1.0
+    instruments: dict[Domain, dict[InstrumentKind, NonNegative]] = Field(
+        default_factory=_default_instruments
+    )
     near_abroad: tuple[str, ...] = ()
 
 
@@ -136,7 +163,7 @@ class MembershipRules(_Strict):
     enabled: bool = True
     join_threshold: Fraction = 0.6
     leave_threshold: Fraction = 0.2
-    patience_months: Annotated[int, Field(ge=1, le=600)] = 12
+    patience_months: Annotated[int, Field(ge=1, le=600, strict=True)] = 12
     candidates: tuple[str, ...] = ()
 
     @model_validator(mode="after")
@@ -154,11 +181,11 @@ class OrganizationSpec(_Strict):
     members: dict[str, Date] = Field(default_factory=dict)
     source: str = ""
     note: str = ""
-    leaders: dict[str, Positive] = Field(default_factory=dict)
+    leaders: dict[str, PositiveWeight] = Field(default_factory=dict)
     domains: dict[Domain, Fraction] = Field(
         default_factory=lambda: {"security": 0.5, "economy": 0.5}
     )
-    strength: NonNegative = 1.0
+    strength: Weight = 1.0
     rules: MembershipRules = Field(default_factory=MembershipRules)
 
 
@@ -174,8 +201,29 @@ class TreatySpec(_Strict):
     suspended_restraint: Fraction = 0.05
 
 
+SizeUnit = Literal["troops", "usd_bn", "usd_bn_per_year", "tiv_mn"]
+
+
+class SiteSize(_Strict):
+    """The sourced size of an instrument: troops at a base, US$ invested in a project, ...
+
+    Sizes weigh a power's instruments of one kind against each other, so only their ratios
+    within a kind matter, and they must share a unit there.
+    """
+
+    value: Positive
+    unit: SizeUnit
+    year: Year
+    source: Text
+    note: str = ""
+
+
 class BaseSpec(_Strict):
-    """A foreign military base: a point source of its power's security influence."""
+    """A foreign military base: a point source of its power's security influence.
+
+    ``part_of`` names the base record whose reported size covers this garrison too; the
+    size is then shared evenly among the records of that base.
+    """
 
     id: Text
     name: Text
@@ -187,7 +235,8 @@ class BaseSpec(_Strict):
     closed: Date | None = None
     source: str = ""
     note: str = ""
-    strength: NonNegative = 1.0
+    size: SiteSize | None = None
+    part_of: str | None = None
 
 
 class ProjectSpec(_Strict):
@@ -202,10 +251,30 @@ class ProjectSpec(_Strict):
     closed: Date | None = None
     source: str = ""
     note: str = ""
-    strength: NonNegative = 1.0
+    size: SiteSize | None = None
+
+
+class LinkSpec(_Strict):
+    """A power's presence over a whole state in one domain: remittances, arms transfers, ...
+
+    Emitted evenly over the state's territory, like an organization over its members.
+    """
+
+    id: Text
+    name: Text
+    power: Text
+    state: Text
+    domain: Domain
+    opened: Date
+    closed: Date | None = None
+    source: str = ""
+    note: str = ""
+    size: SiteSize | None = None
 
 
 class _EventBase(_Strict):
+    # an optional name, so a variant or ``--set events.<id>.factor=...`` can address the event
+    id: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$", max_length=64)] | None = None
     date: Date
     source: str = ""
     note: str = ""
@@ -228,20 +297,33 @@ class TreatyEvent(_EventBase):
 
 
 class SiteEvent(_EventBase):
-    """A base opens or closes, or a project launches or closes (overrides its own dates)."""
+    """A base, project or link opens or closes (overrides its own dates)."""
 
-    kind: Literal["base_open", "base_close", "project_launch", "project_close"]
+    kind: Literal[
+        "base_open", "base_close", "project_launch", "project_close", "link_open", "link_close"
+    ]
     base: str = ""
     project: str = ""
+    link: str = ""
+
+    @property
+    def section(self) -> str:
+        """Which list the event's site is in: ``base``, ``project`` or ``link``."""
+        return self.kind.split("_")[0]
+
+    @property
+    def site(self) -> str:
+        """The id of the site the event opens or closes."""
+        return str(getattr(self, self.section))
 
     @model_validator(mode="after")
     def _one_site(self) -> SiteEvent:
-        wants = "base" if self.kind.startswith("base") else "project"
+        wants = self.section
         if not getattr(self, wants):
             raise ValueError(f"a {self.kind} event needs the key {wants!r}")
-        other = "project" if wants == "base" else "base"
-        if getattr(self, other):
-            raise ValueError(f"a {self.kind} event takes {wants!r}, not {other!r}")
+        for other in ("base", "project", "link"):
+            if other != wants and getattr(self, other):
+                raise ValueError(f"a {self.kind} event takes {wants!r}, not {other!r}")
         return self
 
 
@@ -251,8 +333,9 @@ class CapacityShockEvent(_EventBase):
     kind: Literal["capacity_shock"]
     power: Text
     domain: Domain
-    factor: Positive
-    recovery_per_year: NonNegative = 0.0
+    # a shock multiplies a capacity by at most 100 (or divides it by up to 1e6)
+    factor: Annotated[float, Field(ge=1e-6, le=100.0, strict=True)]
+    recovery_per_year: Annotated[float, Field(ge=0.0, le=100.0, strict=True)] = 0.0
 
 
 class ParameterChangeEvent(_EventBase):
@@ -263,9 +346,35 @@ class ParameterChangeEvent(_EventBase):
     value: float
 
 
-_EVENT_MODELS = (MembershipEvent, TreatyEvent, SiteEvent, CapacityShockEvent, ParameterChangeEvent)
+class AlignmentShockEvent(_EventBase):
+    """An exogenous political shock: a state's utility for one power shifts by ``delta``.
+
+    The shift fades with ``half_life_months`` (Andijan 2005 and Uzbekistan's turn from the
+    US, the Karabakh wars and Armenia's disappointment with Russia).
+    """
+
+    kind: Literal["alignment_shock"]
+    state: Text
+    power: Text
+    delta: Annotated[float, Field(ge=-10.0, le=10.0)]
+    half_life_months: Annotated[float, Field(gt=0.0, le=1200.0)] = 24.0
+
+
+_EVENT_MODELS = (
+    MembershipEvent,
+    TreatyEvent,
+    SiteEvent,
+    CapacityShockEvent,
+    ParameterChangeEvent,
+    AlignmentShockEvent,
+)
 Event = Annotated[
-    MembershipEvent | TreatyEvent | SiteEvent | CapacityShockEvent | ParameterChangeEvent,
+    MembershipEvent
+    | TreatyEvent
+    | SiteEvent
+    | CapacityShockEvent
+    | ParameterChangeEvent
+    | AlignmentShockEvent,
     Field(discriminator="kind"),
 ]
 EVENT_KINDS: tuple[str, ...] = tuple(
@@ -278,7 +387,7 @@ class RunSpec(_Strict):
 
     start: Date = dt.date(2023, 1, 1)
     end: Date = dt.date(2033, 1, 1)
-    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    seed: Annotated[int, Field(ge=0, lt=2**63, strict=True)] = 0
 
     @model_validator(mode="after")
     def _ordered(self) -> RunSpec:
@@ -305,15 +414,18 @@ class GeographySpec(_Strict):
     lon_max: Lon = 100.0
     lat_min: Lat = 28.0
     lat_max: Lat = 58.0
-    resolution: Annotated[float, Field(gt=0.0, le=5.0)] = 0.25
+    # 0.01 degree is a 6000 x 3000 grid over the default region, already past the cost cap
+    resolution: Annotated[float, Field(ge=0.01, le=5.0, strict=True)] = 0.25
     conductance: ConductanceSpec = Field(default_factory=ConductanceSpec)
 
 
 class ChannelDiffusion(_Strict):
     """Diffusivity (degrees^2 per month) and decay (per month) of one domain's channels."""
 
-    diffusivity: NonNegative
-    decay: NonNegative
+    # up to 100 degrees^2/month (a reach of 10 degrees per month) and 10 per month (an
+    # e-folding time of 3 days): beyond those, the fields are uniform or gone within a month
+    diffusivity: Annotated[float, Field(ge=0.0, le=100.0, strict=True)]
+    decay: Annotated[float, Field(ge=0.0, le=10.0, strict=True)]
 
 
 class DiffusionSpec(_Strict):
@@ -324,8 +436,8 @@ class DiffusionSpec(_Strict):
     ``safety`` as margin.
     """
 
-    substeps: Annotated[int, Field(ge=1, le=1_000_000)] | Literal["auto"] = "auto"
-    safety: Annotated[float, Field(gt=0.0, le=1.0)] = 0.9
+    substeps: Annotated[int, Field(ge=1, le=10_000, strict=True)] | Literal["auto"] = "auto"
+    safety: Annotated[float, Field(ge=0.05, le=1.0, strict=True)] = 0.9
     security: ChannelDiffusion = Field(
         default_factory=lambda: ChannelDiffusion(diffusivity=0.5, decay=0.2)
     )
@@ -338,34 +450,56 @@ class AlignmentSpec(_Strict):
     """Parameters of the states' alignment dynamics (DESIGN §5, mechanisms 2, 4, 5)."""
 
     rate: Fraction = 0.08
-    temperature: Positive = 0.7
-    saturation: Positive = 1.0
-    threat_weight: NonNegative = 1.0
-    institution_weight: NonNegative = 0.5
+    temperature: Annotated[float, Field(ge=0.01, le=100.0, strict=True)] = 0.7
+    saturation: Annotated[float, Field(ge=1e-3, le=1e3, strict=True)] = 1.0
+    hedging: Fraction = 1.0
+    threat_weight: Weight = 0.3
+    institution_weight: Weight = 0.5
+    suspended_penalty: NonNegative = 1.0
     security_need: Fraction = 0.5
     economy_need: Fraction = 0.5
-    initial_tie_weight: NonNegative = 1.0
-    noise: NonNegative = 0.05
+    initial_tie_weight: Weight = 1.0
+    noise: Annotated[float, Field(ge=0.0, le=1.0, strict=True)] = 0.05
+    noise_persistence: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.9
 
 
 class CapabilitySpec(_Strict):
     """How capability shares are formed from GDP and military expenditure (mechanism 1)."""
 
     military_weight: Fraction = 0.5
+    growth_scale: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
 
 
 class SecurityDilemmaSpec(_Strict):
     """The security dilemma and 'indivisible security' (mechanism 2)."""
 
-    response: NonNegative = 0.5
-    enlargement_response: NonNegative = 0.3
-    enlargement_decay_months: Positive = 24.0
+    response: Weight = 0.5
+    enlargement_response: Weight = 0.3
+    enlargement_decay_months: Annotated[float, Field(ge=1.0, le=1200.0, strict=True)] = 24.0
+
+
+class PartnershipDynamicsSpec(_Strict):
+    """How partnerships move with the partners' contest over the focus states (mechanism 5).
+
+    Each month a listed pair's partnership closes ``rate`` of its gap to
+    ``clip(1 - contest / tolerance, 0, 1)``; ``rate = 0`` holds it at its starting value.
+    """
+
+    rate: Fraction = 0.02
+    tolerance: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
+    pairs: tuple[str, ...] = ("RUS-CHN",)
+
+
+class CohesionSpec(_Strict):
+    """How much an organization's cohesion scales its weight among its leaders' instruments."""
+
+    effect: Fraction = 1.0
 
 
 class StatecraftSpec(_Strict):
     """Economic statecraft (mechanism 3): a project's return grows with hosts' alignment."""
 
-    return_on_alignment: NonNegative = 1.0
+    return_on_alignment: Weight = 1.0
 
 
 class MetricsSpec(_Strict):
@@ -393,10 +527,13 @@ class Scenario(_Strict):
     capability: CapabilitySpec = Field(default_factory=CapabilitySpec)
     security_dilemma: SecurityDilemmaSpec = Field(default_factory=SecurityDilemmaSpec)
     statecraft: StatecraftSpec = Field(default_factory=StatecraftSpec)
+    partnership_dynamics: PartnershipDynamicsSpec = Field(default_factory=PartnershipDynamicsSpec)
+    cohesion: CohesionSpec = Field(default_factory=CohesionSpec)
     metrics: MetricsSpec = Field(default_factory=MetricsSpec)
     states: dict[str, StateSpec] = Field(min_length=1)
     organizations: dict[str, OrganizationSpec] = Field(default_factory=dict)
     treaties: dict[str, TreatySpec] = Field(default_factory=dict)
     bases: tuple[BaseSpec, ...] = ()
     projects: tuple[ProjectSpec, ...] = ()
+    links: tuple[LinkSpec, ...] = ()
     events: tuple[Event, ...] = ()

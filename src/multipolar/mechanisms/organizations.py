@@ -1,0 +1,63 @@
+"""Organizations' cohesion and membership rules (mechanism 6).
+
+Cohesion is the mean alignment with the organization's leaders of all its followers,
+suspended ones included (a member that froze its participation, like Armenia in the CSTO
+in 2024, still counts, with its alignment), and 1 with no follower:
+
+    cohesion[o] = mean_{m in followers(o)} sum_{p in leaders(o)} a_m[p]
+
+Membership rules have hysteresis: a member (active or suspended) whose alignment with the
+leaders stays below ``leave_threshold`` for ``patience_months`` consecutive months leaves;
+a listed candidate whose alignment stays above ``join_threshold`` as long joins. Each
+counter runs only while its action is possible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from multipolar.config.schema import MembershipRules
+
+__all__ = ["RuleCounters", "cohesion", "rule_decision"]
+
+
+def cohesion(levels: Sequence[float]) -> float:
+    """Mean alignment of the followers with the leaders (1 for an organization without any)."""
+    return float(sum(levels) / len(levels)) if levels else 1.0
+
+
+@dataclass(frozen=True)
+class RuleCounters:
+    """Consecutive months below the leave threshold and above the join threshold."""
+
+    below: int = 0
+    above: int = 0
+
+
+def rule_decision(
+    status: str | None,
+    level: float,
+    candidate: bool,
+    counters: RuleCounters,
+    rules: MembershipRules,
+) -> tuple[str | None, RuleCounters]:
+    """This month's rule-made change for one state (``join``, ``leave`` or None), and the
+    counters to keep.
+
+    Args:
+        status: ``active``, ``suspended`` or None for a non-member.
+        level: the state's alignment with the organization's leaders.
+        candidate: whether the state may join by the rules.
+        counters: the state's counters so far.
+        rules: the organization's rules.
+    """
+    member = status is not None
+    may_join = not member and candidate
+    below = counters.below + 1 if member and level < rules.leave_threshold else 0
+    above = counters.above + 1 if may_join and level > rules.join_threshold else 0
+    if member and below >= rules.patience_months:
+        return "leave", RuleCounters()
+    if may_join and above >= rules.patience_months:
+        return "join", RuleCounters()
+    return None, RuleCounters(below, above)
