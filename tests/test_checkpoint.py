@@ -1,0 +1,69 @@
+"""Checkpoints: a run killed with SIGKILL resumes to outputs identical byte for byte."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from multipolar.checkpoint import CheckpointError, load_checkpoint
+from multipolar.io import CHECKPOINT, RUN_FILES, partial_of
+
+REPO = Path(__file__).resolve().parents[1]
+RUN = ("run", "--backend", "numba", "--steps", "30", "--seed", "7")
+
+
+def _cli(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "multipolar", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
+
+
+def _finish(process: subprocess.Popen[str]) -> str:
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    return out
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill_is_bitwise_identical(tmp_path: Path) -> None:
+    reference = tmp_path / "reference"
+    whole = _cli(*RUN, "--checkpoint-every", "0", "--out", str(reference))
+    _finish(whole)
+
+    resumed = tmp_path / "resumed"
+    killed = _cli(*RUN, "--checkpoint-every", "4", "--out", str(resumed))
+    checkpoint = partial_of(resumed) / CHECKPOINT
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists():
+        assert killed.poll() is None, killed.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    assert not resumed.exists()
+
+    out = _finish(_cli("run", "--resume", str(resumed)))
+    assert "resumed at month" in out and f"outputs: {resumed}" in out
+    assert not partial_of(resumed).exists()
+    for name in RUN_FILES:
+        if name != "manifest.json":
+            assert (resumed / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+def test_damaged_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / CHECKPOINT).write_bytes(b"not a pickle")
+    with pytest.raises(CheckpointError, match="cannot read the checkpoint"):
+        load_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError, match="cannot read"):
+        load_checkpoint(tmp_path / "missing")
