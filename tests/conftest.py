@@ -7,9 +7,6 @@ from typing import Any
 
 import pytest
 
-from multipolar.config import Scenario
-from multipolar.world import World
-
 
 @pytest.fixture(autouse=True, scope="session")
 def _raster_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -21,8 +18,13 @@ def _raster_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 SOURCE = {"year": 2022, "source": "toy figure for a test"}
 
 
-def toy_scenario(**changes: Any) -> Scenario:
-    """RUS and CHN (great powers) and KAZ, one organization led by RUS, one base, one project."""
+def toy_scenario(**changes: Any) -> Any:
+    """RUS and CHN (great powers) and KAZ, one organization led by RUS, one base, one project.
+
+    Imports stay inside: the kernel tests must run where only NumPy and Numba are installed.
+    """
+    from multipolar.config import Scenario
+
     data: dict[str, Any] = {
         "name": "toy",
         "run": {"start": dt.date(2023, 1, 1), "end": dt.date(2024, 1, 1)},
@@ -103,8 +105,10 @@ def make_toy() -> Any:
 
 
 @pytest.fixture
-def toy() -> World:
+def toy() -> Any:
     """The toy world at its start."""
+    from multipolar.world import World
+
     return World.at_start(toy_scenario())
 
 
