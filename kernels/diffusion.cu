@@ -1,4 +1,4 @@
-// Explicit variable-coefficient diffusion steps for the CuPy backend (DESIGN §4).
+// Explicit variable-coefficient diffusion steps for the CuPy backend (docs/model.md §7.9).
 //
 // Fields are (B, K, H, W) float32, row-major; the conductance c is (H, W) and shared by
 // every channel and ensemble member; d and lam hold one value per channel (K).

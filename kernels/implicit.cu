@@ -2,7 +2,7 @@
 //
 // One step of dt solves, along every row, ((1 + dt*lam) I - dt*D*Lx) u1 = u + dt*s and then,
 // along every column, (I - dt*D*Ly) u' = u1, where Lx and Ly are the flux-form 1-D operators
-// with face conductance (c + c[n]) / 2 and no flux across the edge (DESIGN §4). Each line is
+// with face conductance (c + c[n]) / 2 and no flux across the edge (docs/model.md §7.9). Each line is
 // a tridiagonal M-matrix system solved by the Thomas algorithm: every denominator is at
 // least 1 and every term non-negative, so the step is stable and non-negative for any dt.
 //

@@ -1,6 +1,6 @@
 """Side-by-side: Devito, the Numba backend and a parallel copy on one diffusion step.
 
-The same variable-coefficient explicit step (DESIGN §4) on an N x N grid with one channel:
+The same variable-coefficient explicit step (docs/model.md §7.9) on an N x N grid with one channel:
 
     u' = u + dt * (D * sum_n (c + c[n]) / 2 * (u[n] - u) - lam * u + s)
 

@@ -1,4 +1,4 @@
-"""Properties of the scheme (DESIGN §4) that every backend must keep."""
+"""Properties of the scheme (docs/model.md §7.9, Diffusion) that every backend must keep."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ naming a state that does not exist, an event naming an unknown base) are checked
 Two kinds of numbers live here: sourced figures (:class:`Figure`: GDP, military
 expenditure, population, growth) that carry their year and source, and model parameters
 (diffusivities, weights, thresholds) that are assumptions of the model, documented in
-DESIGN.md and varied by sweeps.
+docs/model.md and varied by sweeps.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class Capital(_Strict):
 
 
 class StateSpec(_Strict):
-    """A state: sourced capacity figures plus the behavioural parameters of DESIGN §5."""
+    """A state: sourced capacity figures plus the behavioural parameters of docs/model.md §7.4."""
 
     name: Text
     role: Role
@@ -158,7 +158,7 @@ class PowerSpec(_Strict):
 
 
 class MembershipRules(_Strict):
-    """Admission and exit by alignment with the leaders, with hysteresis (DESIGN §5)."""
+    """Admission and exit by alignment with the leaders, with hysteresis (docs/model.md §7.6)."""
 
     enabled: bool = True
     join_threshold: Fraction = 0.6
@@ -429,7 +429,7 @@ class ChannelDiffusion(_Strict):
 
 
 class DiffusionSpec(_Strict):
-    """Explicit diffusion of the influence fields (DESIGN §4).
+    """Explicit diffusion of the influence fields (docs/model.md §7.9).
 
     ``substeps`` explicit updates advance the fields by one month, so ``dt = 1 / substeps``
     months; ``"auto"`` picks the fewest substeps that keep every channel stable, with
@@ -447,7 +447,7 @@ class DiffusionSpec(_Strict):
 
 
 class AlignmentSpec(_Strict):
-    """Parameters of the states' alignment dynamics (DESIGN §5, mechanisms 2, 4, 5)."""
+    """Parameters of the states' alignment dynamics (docs/model.md §7.4; mechanisms 2, 4, 5)."""
 
     rate: Fraction = 0.08
     temperature: Annotated[float, Field(ge=0.01, le=100.0, strict=True)] = 0.7

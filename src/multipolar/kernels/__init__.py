@@ -1,4 +1,4 @@
-"""Diffusion backends for the influence fields (DESIGN §4).
+"""Diffusion backends for the influence fields (docs/model.md §7.9, Diffusion).
 
 Plain array code: this package imports neither Mesa nor Polars, and it is the only place
 that knows about Numba and CuPy. Pick a backend with :func:`get_backend`.

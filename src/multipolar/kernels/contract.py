@@ -1,4 +1,4 @@
-"""The kernel contract of DESIGN §4: argument checks, the stability bound, the schemes.
+"""The kernel contract (docs/model.md §7.9): argument checks, the stability bound, the schemes.
 
 Every backend calls :func:`check_diffuse_args` (and :func:`check_out` for an output
 buffer) before launching, so that all of them reject the same bad inputs with the same

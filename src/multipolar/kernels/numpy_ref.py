@@ -1,6 +1,6 @@
 """Plain NumPy reference backend: the readable oracle every other backend is tested against.
 
-It implements DESIGN §4 literally, in flux form: for each pair of orthogonal neighbours the
+It implements docs/model.md §7.9 literally (flux form): for each pair of orthogonal neighbours the
 flux ``cf * (u[n] - u[i, j])`` with ``cf = (c[i, j] + c[n]) / 2`` is added to one cell and
 subtracted from the other, so there is no flux across the grid's edge and, with no decay
 and no sources, each channel's total is conserved up to float32 rounding.

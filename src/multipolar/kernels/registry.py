@@ -26,7 +26,7 @@ __all__ = [
 
 @runtime_checkable
 class Backend(Protocol):
-    """What the model needs from a diffusion backend (DESIGN §4)."""
+    """What the model needs from a diffusion backend (docs/model.md §7.9, Diffusion)."""
 
     name: str
     xp: Any
