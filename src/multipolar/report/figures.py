@@ -150,6 +150,12 @@ def _alignment(fig: Figure, run: RunData) -> None:
     republics = _republics(run)
     axes = fig.subplots(1, len(republics), sharey=True, squeeze=False)[0]
     plot_alignment(list(axes), run.states, run.powers, republics)
+    names = {
+        iso3: (spec or {}).get("name", iso3)
+        for iso3, spec in run.scenario.get("states", {}).items()
+    }
+    for ax, iso3 in zip(axes, republics, strict=False):
+        ax.set_title(names.get(iso3, iso3))
     for ax in axes[1:]:
         ax.tick_params(labelleft=False)
     handles = [
@@ -159,10 +165,47 @@ def _alignment(fig: Figure, run: RunData) -> None:
     fig.suptitle("Alignment of the Central Asian republics", x=0.02, ha="left", fontsize=9)
 
 
+def _event_label(row: dict) -> str:
+    """A short label for a dated non-membership event: ``RUS: treaty withdraw CFE``."""
+    kind = str(row.get("kind", "")).replace("_", " ")
+    subject, detail = row.get("subject") or "", row.get("detail") or ""
+    return f"{subject}: {kind} {detail}".strip(": ")
+
+
+def _other_events(ax, strip, run: RunData, x0: np.datetime64, x1: np.datetime64) -> None:
+    """Dated events other than membership changes: dotted lines and staggered labels below."""
+    strip.set_axis_off()
+    if run.events.height == 0 or "kind" not in run.events.columns:
+        return
+    other = run.events.filter(~run.events["kind"].is_in(["join", "leave", "suspend", "resume"]))
+    if "cause" in other.columns:
+        other = other.filter(other["cause"] != "initial")
+    level = 0
+    for row in other.sort("date").iter_rows(named=True):
+        when = np.datetime64(row["date"], "D")
+        if not x0 <= when <= x1:
+            continue
+        ax.axvline(when, color="#888888", lw=0.5, ls=":", zorder=0)
+        y = 0.9 - 0.2 * (level % 5)
+        strip.plot([when, when], [y, 1.0], color="#888888", lw=0.5, ls=":")
+        strip.annotate(
+            _event_label(row),
+            (when, y),
+            fontsize=5.5,
+            color="#444444",
+            va="center",
+            ha="left",
+            xytext=(2, 0),
+            textcoords="offset points",
+        )
+        level += 1
+    strip.set_ylim(0.0, 1.0)
+
+
 def _memberships(fig: Figure, run: RunData) -> None:
     start, end = run_window(run)
     intervals, markers = membership_intervals(run.scenario, run.events, end)
-    ax = fig.add_subplot()
+    ax, strip = fig.subplots(2, 1, sharex=True, height_ratios=[9.0, 1.5])
     rows: list[tuple[str, str]] = []
     for org in WATCHED:
         states = sorted(
@@ -225,19 +268,11 @@ def _memberships(fig: Figure, run: RunData) -> None:
             fontsize=5.5,
             va="bottom",
         )
-    other = (
-        run.events.filter(~run.events["kind"].is_in(["join", "leave", "suspend", "resume"]))
-        if run.events.height and "kind" in run.events.columns
-        else None
-    )
-    if other is not None and other.height:
-        for row in other.iter_rows(named=True):
-            when = np.datetime64(row["date"], "D")
-            if x0 <= when <= x1 and row.get("cause", "event") != "initial":
-                ax.axvline(when, color="#888888", lw=0.5, ls=":", zorder=0)
+    _other_events(ax, strip, run, x0, x1)
     ax.set_yticks(range(len(rows)), [f"{s}" for _, s in rows])
     ax.set_ylim(len(rows) - 0.4, -0.6)
     ax.set_xlim(x0, x1)
+    ax.tick_params(axis="x", labelbottom=True)
     ax.tick_params(axis="y", length=0, labelsize=6.5)
     previous = None
     for k, (org, _) in enumerate(rows):

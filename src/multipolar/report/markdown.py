@@ -35,7 +35,8 @@ def headline(run: RunData) -> list[tuple[str, float | None, float | None]]:
     rows: list[tuple[str, float | None, float | None]] = []
     for (power, domain), column in share_columns(run.model, run.powers).items():
         name = POWER_NAMES.get(power, power)
-        label = f"{name}'s share of influence over Central Asia" + (
+        owner = f"{name}'" if name.endswith("s") else f"{name}'s"
+        label = f"{owner} share of influence over Central Asia" + (
             "" if domain == "all" else f" ({domain})"
         )
         rows.append((label, _first(run.model, column), _last(run.model, column)))

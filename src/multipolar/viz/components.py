@@ -74,8 +74,8 @@ def InfluenceMap(model: Any) -> None:
         data = live.map_data(model)
         marks = live.markers(model)
         with matplotlib.rc_context(rc_params()):
-            fig = Figure(figsize=(6.4, 3.5))
-            fig.subplots_adjust(left=0.07, right=0.99, top=0.93, bottom=0.07)
+            fig = Figure(figsize=(5.4, 3.5))
+            fig.subplots_adjust(left=0.08, right=0.99, top=0.93, bottom=0.07)
             ax = fig.add_subplot()
             if mode in model.channels:
                 draw_channel_map(ax, data, mode, marks, basins=basins)

@@ -61,7 +61,7 @@ def series_option(
     n_low = max(len(republics), 1)
     grids, titles, x_axes, y_axes, series = [], [], [], [], []
     for k, (title, top) in enumerate(upper):
-        left = 4 + k * 24.5
+        left = 5 + k * 24.5
         grids.append({"left": f"{left}%", "width": "19%", "top": _TOP[0], "height": _TOP[1]})
         titles.append(
             {"text": title, "left": f"{left}%", "top": "0%", "textStyle": {"fontSize": 12}}
@@ -78,11 +78,11 @@ def series_option(
         )
     for k, iso3 in enumerate(republics):
         index = len(upper) + k
-        left = 4 + k * (96 / n_low)
+        left = 5 + k * (95 / n_low)
         grids.append(
             {
                 "left": f"{left}%",
-                "width": f"{96 / n_low - 3}%",
+                "width": f"{95 / n_low - 3}%",
                 "top": _BOTTOM[0],
                 "height": _BOTTOM[1],
             }

@@ -20,7 +20,7 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
-from matplotlib.patches import Circle, Patch, Wedge
+from matplotlib.patches import Circle, Patch, Rectangle, Wedge
 from matplotlib.transforms import Affine2D
 
 from multipolar.viz import outlines
@@ -231,17 +231,25 @@ def draw_states(
 
 
 def _margin_legend(ax: Axes, powers: Sequence[str]) -> None:
-    inset = ax.inset_axes((0.015, 0.03, 0.2, 0.045 * len(powers)))
+    """Hue and margin ramps, one per power, in the lower right corner on a white card."""
+    height = 0.042 * len(powers)
+    ax.add_patch(
+        Rectangle(
+            (0.745, 0.012), 0.248, height + 0.085, transform=ax.transAxes,
+            facecolor="white", edgecolor="#999999", linewidth=0.4, alpha=0.9, zorder=8,
+        )
+    )  # fmt: skip
+    inset = ax.inset_axes((0.76, 0.075, 0.1, height), zorder=9)
     ramp = np.linspace(0.0, 1.0, 64)
     alpha = _FLOOR + (1.0 - _FLOOR) * ramp
     colors = power_colors(powers)
     image = 1.0 - alpha[None, :, None] * (1.0 - colors[:, None, :])
-    inset.imshow(image, aspect="auto", extent=(0, 1, len(powers), 0))
+    inset.imshow(image, aspect="auto", extent=(0, 1, len(powers), 0), interpolation="nearest")
+    inset.yaxis.tick_right()
     inset.set_yticks(np.arange(len(powers)) + 0.5, [POWER_NAMES.get(p, p) for p in powers])
-    inset.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
-    inset.tick_params(length=1.5, labelsize=6, pad=1)
-    inset.set_xlabel("lead margin", fontsize=6, labelpad=1)
-    inset.patch.set_alpha(0.0)
+    inset.set_xticks([0, 1], ["0", "1"])
+    inset.tick_params(length=1.5, labelsize=5.5, pad=1)
+    inset.set_xlabel("lead margin", fontsize=5.5, labelpad=0.5)
     for spine in inset.spines.values():
         spine.set_linewidth(0.4)
 
