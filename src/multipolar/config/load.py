@@ -34,6 +34,7 @@ __all__ = [
     "bundled_scenarios",
     "default_scenario_path",
     "describe_bundled",
+    "full_checks",
     "load_scenario",
     "override",
     "resolve_scenario_path",
@@ -91,7 +92,8 @@ def resolve_scenario_path(path: str | Path | None) -> Path:
     return path
 
 
-def _all_checks(scenario: Scenario) -> list[Finding]:
+def full_checks(scenario: Scenario) -> list[Finding]:
+    """Every check a scenario must pass: cross-references, grid and cost, then its events."""
     findings = check_scenario(scenario)
     if not findings:
         findings.extend(check_history(scenario))
@@ -110,7 +112,7 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
     """
     layered = read_layers(resolve_scenario_path(path), search=(configs_dir(),))
     apply_overrides(layered, overrides)
-    return validate_layered(layered, _all_checks)
+    return validate_layered(layered, full_checks)
 
 
 def validate_fragment(path: str | Path) -> bool:
@@ -155,4 +157,4 @@ def override(scenario: Scenario, values: Mapping[str, Any], label: str = KEYWORD
     layered.merge(scenario.model_dump(mode="json"), scenario.name)
     for key, value in values.items():
         set_value(layered, parse_key(key.replace("__", "."), label), value, label)
-    return validate_layered(layered, _all_checks)
+    return validate_layered(layered, full_checks)
