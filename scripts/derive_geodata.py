@@ -188,15 +188,52 @@ def derive(source: Path) -> dict[str, bytes]:
     }
 
 
+INPUTS = ("naturalearth_lowres", "naturalearth_cities")
+DOWNLOAD = """\
+Natural Earth 1:110m is public domain. The script reads the copies that geopandas 0.14
+redistributes (fields iso_a3 and name), as naturalearth_lowres.{shp,shx,dbf} (admin-0
+countries) and naturalearth_cities.{shp,shx,dbf} (populated places):
+
+    pip download --no-deps geopandas==0.14.4 -d /tmp/gpd
+    unzip -o /tmp/gpd/geopandas-0.14.4-*.whl 'geopandas/datasets/*' -d /tmp/gpd
+    mkdir -p SOURCE_DIR
+    cp /tmp/gpd/geopandas/datasets/naturalearth_lowres/* \\
+       /tmp/gpd/geopandas/datasets/naturalearth_cities/* SOURCE_DIR/
+    python scripts/derive_geodata.py SOURCE_DIR
+
+The originals are ne_110m_admin_0_countries and ne_110m_populated_places at
+https://www.naturalearthdata.com/downloads/110m-cultural-vectors/ (their fields are
+upper-case: ISO_A3, NAME)."""
+
+
+def _missing_inputs(source: Path) -> list[str]:
+    return [
+        f"{name}.{ext}"
+        for name in INPUTS
+        for ext in ("shp", "shx", "dbf")
+        if not (source / f"{name}.{ext}").is_file()
+    ]
+
+
+def _where_to_download(source: Path, defaulted: bool, missing: list[str]) -> str:
+    given = "no SOURCE_DIR given, and the default " if defaulted else ""
+    return f"derive_geodata.py: {given}{source} lacks {', '.join(missing)}.\n{DOWNLOAD}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("source", nargs="?", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument(
         "--check", action="store_true", help="compare with the files in --out; exit 1 if different"
     )
     args = parser.parse_args(argv)
-    outputs = derive(args.source)
+    source = args.source if args.source is not None else DEFAULT_SOURCE
+    missing = _missing_inputs(source)
+    if missing:
+        print(_where_to_download(source, args.source is None, missing), file=sys.stderr)
+        return 2
+    outputs = derive(source)
     if args.check:
         stale = [
             name

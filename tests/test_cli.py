@@ -289,3 +289,15 @@ def test_signal_while_the_numba_kernel_runs(tmp_path: Path, signum: int, name: s
     assert "--resume" in lines[0]
     assert not out.exists()
     assert not list(tmp_path.rglob("manifest.json"))
+
+
+def test_derive_geodata_without_a_source_says_where_to_download(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "derive_geodata.py"), str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "naturalearth_lowres.shp" in result.stderr
+    assert "https://www.naturalearthdata.com/downloads/110m-cultural-vectors/" in result.stderr
