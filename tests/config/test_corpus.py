@@ -347,3 +347,22 @@ def test_one_setter_same_messages_for_set_keywords_and_events() -> None:
 
 def test_bundled_scenario_by_name_without_toml() -> None:
     assert load_scenario("ukraine_war_drain").name == "ukraine_war_drain"
+
+
+def test_fragments_validate_on_their_own_and_empty_files_do_not(tmp_path: Path) -> None:
+    from multipolar.config import validate_fragment
+
+    facts = default_scenario_path().parent / "data" / "central_asia_facts_2023.toml"
+    assert validate_fragment(facts) is True
+    assert validate_fragment(default_scenario_path()) is False
+    bad = tmp_path / "fragment.toml"
+    bad.write_text("[alignment]\nrate = 2.0\n")
+    with pytest.raises(ScenarioError) as caught:
+        validate_fragment(bad)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{bad}: alignment.rate: input should be less than or equal to 1"
+    ]
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# nothing\n")
+    with pytest.raises(ScenarioError, match="empty"):
+        validate_fragment(empty)

@@ -118,9 +118,9 @@ def load_scenario(path: str | Path | None = None, overrides: Sequence[str] = ())
 def validate_fragment(path: str | Path) -> bool:
     """Validate a file that may be a fragment (like the facts file, which has no ``name``).
 
-    A fragment's keys and values are checked against the schema; the keys a whole scenario
-    needs (``name``, ``powers``, ``states``) may be missing, and cross-references are left
-    to the scenarios that extend it.
+    A fragment (a file with neither ``name`` nor ``extends``) has its keys and values checked
+    against the schema; the keys a whole scenario needs (``name``, ``powers``, ``states``)
+    may be missing, and cross-references are left to the scenarios that extend it.
 
     Returns:
         True when the file is a fragment (and valid); False when it is a whole scenario,
@@ -130,8 +130,10 @@ def validate_fragment(path: str | Path) -> bool:
         ScenarioError: the fragment's problems.
     """
     layered = read_layers(resolve_scenario_path(path), search=(configs_dir(),))
-    if "name" in layered.data:
-        return False
+    if "name" in layered.data or layered.extends is not None:
+        return False  # a scenario, or a variant of one (which needs a name of its own)
+    if not layered.data:
+        raise ScenarioError.one(layered.top, "", "empty: no keys to check")
     try:
         Scenario.model_validate(layered.data)
     except ValidationError as error:

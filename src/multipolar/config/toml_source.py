@@ -53,6 +53,7 @@ class Layered:
         self.top = top
         self.order: list[str] = []
         self._newest: dict[Key, str] | None = None
+        self.extends: Any = None  # what the top file extends, if anything
 
     def note_layer(self, label: str) -> None:
         """Record ``label`` as the newest layer (merged or set last)."""
@@ -335,6 +336,7 @@ def read_layers(path: Path, search: Iterable[Path] = ()) -> Layered:
     for file, data in reversed(chain):
         layered.merge(data, str(file))
     layered.data.pop("extends", None)
+    layered.extends = chain[0][1].get("extends")
     return layered
 
 
