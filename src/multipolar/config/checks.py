@@ -244,6 +244,15 @@ def _check_organizations(s: Scenario) -> Iterator[Finding]:
 
 
 _SITES = (("bases", "host"), ("projects", None), ("links", "state"))
+_SITE_EVENTS = frozenset(
+    f"{site}_{change}"
+    for site, changes in (
+        ("base", ("open", "close")),
+        ("project", ("launch", "close")),
+        ("link", ("open", "close")),
+    )
+    for change in changes
+)
 
 
 def _check_sites(s: Scenario) -> Iterator[Finding]:
@@ -294,9 +303,14 @@ def _check_events(s: Scenario) -> Iterator[Finding]:
             case "capacity_shock":
                 if event.power not in s.powers:
                     yield (*key, "power"), f"unknown power {event.power!r}"
+            case "alignment_shock":
+                if event.state not in s.states:
+                    yield (*key, "state"), f"unknown state {event.state!r}"
+                if event.power not in s.powers:
+                    yield (*key, "power"), f"unknown power {event.power!r}"
             case "parameter_change":
                 pass  # replayed in order, with the memberships, by config.history
-            case _:
+            case kind if kind in _SITE_EVENTS:
                 section = event.kind.split("_")[0]
                 site = str(getattr(event, section, ""))
                 if site not in sites.get(section, set()):
