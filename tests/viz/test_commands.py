@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 
 import pytest
@@ -45,3 +46,29 @@ def test_app_module_builds_a_solaraviz_page(monkeypatch) -> None:
     assert set(app.model_params) >= {"scenario_name", "seed", "diffusion", "partnership"}
     assert app.model.steps == 0
     assert app.page is not None
+
+
+def _core_only(args: list[str]) -> subprocess.CompletedProcess:
+    """Run the CLI with the extras' modules made unimportable, as on a core-only install."""
+    blocked = ("solara", "matplotlib", "playwright", "altair", "mesa.visualization")
+    code = (
+        "import sys\n"
+        f"for name in {blocked!r}: sys.modules[name] = None\n"
+        "from multipolar.cli import main\n"
+        f"sys.exit(main({args!r}))\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+
+
+def test_run_needs_no_viz_or_report_extra(tmp_path) -> None:
+    done = _core_only(["run", "--steps", "1", "--backend", "numpy", "--out", str(tmp_path / "r")])
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r" / "manifest.json").is_file()
+
+
+def test_run_report_without_the_extra_stops_before_running(tmp_path) -> None:
+    out = tmp_path / "r"
+    done = _core_only(["run", "--steps", "1", "--backend", "numpy", "--report", "--out", str(out)])
+    assert done.returncode == 2
+    assert "pip install 'multipolar[report]'" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
