@@ -301,3 +301,18 @@ def test_derive_geodata_without_a_source_says_where_to_download(tmp_path: Path) 
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "naturalearth_lowres.shp" in result.stderr
     assert "https://www.naturalearthdata.com/downloads/110m-cultural-vectors/" in result.stderr
+
+
+def test_validate_never_shows_a_traceback_for_absurd_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * 3000 + "\n")
+    digits = tmp_path / "digits.toml"
+    digits.write_text("a = " + "1" * 5000 + "\n")
+    unhashable = tmp_path / "ids.toml"
+    unhashable.write_text('name = "x"\nextends = "central_asia_2023.toml"\n[[bases]]\nid = [1]\n')
+    for path in (deep, digits, unhashable, Path("/dev/zero")):
+        assert cli.main(["validate", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"{path}: ") and "Traceback" not in err

@@ -112,7 +112,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from multipolar.config import load_scenario, validate_fragment
     from multipolar.sweep.spec import is_sweep_file, load_sweep
 
-    if is_sweep_file(args.scenario):
+    try:
+        sweep = is_sweep_file(args.scenario)
+    except (RecursionError, ValueError):  # not a sweep; the scenario loader says what is wrong
+        sweep = False
+    if sweep:
         load_sweep(args.scenario, args.overrides)
         print("ok")
         return 0

@@ -294,7 +294,8 @@ def _read_one(path: Path, label: str) -> dict[str, Any]:
     except RecursionError:
         raise ScenarioError([Problem(label, "", "malformed TOML: nested too deeply")]) from None
     except ValueError as error:  # e.g. an integer with thousands of digits
-        raise ScenarioError([Problem(label, "", f"malformed TOML: {error}")]) from None
+        reason = "an integer with too many digits" if "digits" in str(error) else str(error)
+        raise ScenarioError([Problem(label, "", f"malformed TOML: {reason}")]) from None
     problems = _duplicate_ids(data, label)
     if problems:
         raise ScenarioError(problems)
