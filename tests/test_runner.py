@@ -88,3 +88,17 @@ def test_steps_beyond_the_scenario_are_refused_and_leave_nothing(tmp_path: Path,
     with pytest.raises(ValueError, match="--steps"):
         run_scenario(coarse, backend="numpy", steps=10_000, out=tmp_path / "r")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_long_runs_checkpoint_by_default(
+    tmp_path: Path, coarse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multipolar.runner as runner
+
+    monkeypatch.setattr(runner, "AUTO_CHECKPOINT_S", 0.0)  # every run counts as long
+    _interrupt_at(monkeypatch, 3)
+    target = tmp_path / "r"
+    with pytest.raises(Interrupted):
+        run_scenario(coarse, backend="numpy", steps=6, out=target)
+    assert (partial_of(target) / CHECKPOINT).is_file()
+    assert resume_run(target).resumed_from == 3
