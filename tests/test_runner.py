@@ -96,9 +96,10 @@ def test_long_runs_checkpoint_by_default(
     import multipolar.runner as runner
 
     monkeypatch.setattr(runner, "AUTO_CHECKPOINT_S", 0.0)  # every run counts as long
-    _interrupt_at(monkeypatch, 3)
     target = tmp_path / "r"
-    with pytest.raises(Interrupted):
-        run_scenario(coarse, backend="numpy", steps=6, out=target)
+    with monkeypatch.context() as patch:
+        _interrupt_at(patch, 3)
+        with pytest.raises(Interrupted):
+            run_scenario(coarse, backend="numpy", steps=6, out=target)
     assert (partial_of(target) / CHECKPOINT).is_file()
     assert resume_run(target).resumed_from == 3
