@@ -45,6 +45,17 @@ def _date_axis(ax: Axes, maxticks: int = 7) -> None:
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
 
 
+def _ends_axis(ax: Axes, x: np.ndarray) -> None:
+    """Three ticks for a narrow panel: start, middle and end (years, or months if short)."""
+    ax.set_xlim(x[0], x[-1])
+    if x.dtype.kind != "M":
+        return
+    ticks = x[0] + (x[-1] - x[0]) * np.array([0.0, 0.5, 1.0])
+    span_days = (x[-1] - x[0]).astype("timedelta64[D]").astype(int)
+    fmt = "%Y" if span_days > 2 * 365 else "%Y-%m"
+    ax.set_xticks(ticks, [t.astype("datetime64[D]").item().strftime(fmt) for t in ticks])
+
+
 def _mark_now(ax: Axes, x: np.ndarray) -> None:
     if len(x) == 1:
         ax.axvline(x[0], color="#999999", lw=0.5)
@@ -89,12 +100,18 @@ def plot_ca_shares(ax: Axes, frame: pl.DataFrame, powers: Sequence[str]) -> None
 
 
 def pretty_label(column: str) -> str:
-    """``rivalry_rus_chn_ca_security`` -> ``rivalry RUS–CHN (security)``."""
+    """A legend label: ``rivalry_rus_chn_ca_security`` -> ``rivalry RUS–CHN (security)``.
+
+    Country codes are upper-cased and joined, ``ca`` (Central Asia, the panel's subject) is
+    dropped, a domain goes in parentheses, other words stay (``bloc polarization``).
+    """
     words = column.split("_")
     codes = [w.upper() for w in words[1:] if len(w) == 3 and w.isalpha() and w != "eff"]
     rest = [w for w in words[1:] if w.upper() not in codes and w != "ca"]
-    label = words[0] + (" " + "–".join(codes) if codes else "")
-    return label + (f" ({' '.join(rest)})" if rest else "")
+    domains = [w for w in rest if w in DOMAIN_STYLES]
+    plain = [w for w in rest if w not in DOMAIN_STYLES]
+    label = " ".join([words[0], *plain]) + (" " + "–".join(codes) if codes else "")
+    return label + (f" ({' '.join(domains)})" if domains else "")
 
 
 def _domain_style(column: str) -> str | tuple:
@@ -147,7 +164,8 @@ def plot_polarity(ax: Axes, frame: pl.DataFrame) -> None:
             marker="o" if len(x) == 1 else None,
         )
     ax.set_ylabel("effective number of poles")
-    ax.set_ylim(1.0, None)
+    if lines:
+        ax.set_ylim(1.0, None)
     indices = [c for c in frame.columns if c == "bloc_polarization" or c.startswith("tripolar_")]
     if indices:
         right = ax.twinx()
@@ -200,6 +218,6 @@ def plot_alignment(
             )
             values = np.repeat(values, 2, axis=1)
         ax.stackplot(x, values, colors=colors, alpha=0.9, linewidth=0)
-        _date_axis(ax, maxticks=3)
+        _ends_axis(ax, x)
     if axes:
         axes[0].set_ylabel("alignment")
