@@ -197,3 +197,16 @@ def test_fields_file_is_byte_reproducible(tmp_path: Path, monkeypatch: pytest.Mo
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
     with np.load(tmp_path / "a.npz") as loaded:
         assert np.array_equal(loaded["fields"], arrays["fields"])
+
+
+def test_an_interrupted_run_that_released_its_folder_is_reported_later(tmp_path: Path) -> None:
+    partial = partial_of(tmp_path / "paused")
+    partial.mkdir()
+    (partial / CHECKPOINT).write_bytes(b"x")
+    young, _ = RunFolder.claim(tmp_path / "a")
+    assert partial.exists()  # under a minute old: maybe a run being set up; left alone
+    os.utime(partial, (0, 0))
+    folder, notes = RunFolder.claim(tmp_path / "b")
+    assert len(notes) == 1 and "--resume" in notes[0] and str(tmp_path / "paused") in notes[0]
+    young.discard()
+    folder.discard()

@@ -248,7 +248,7 @@ def stale_partials(folder: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.glob(f".*{_PARTIAL}")
-        if p.is_dir() and (p / OWNER).exists() and not _owner_alive(p)
+        if p.is_dir() and not _owner_alive(p)
     )
 
 
