@@ -18,7 +18,8 @@ def test_every_numeric_key_has_a_lower_and_an_upper_bound() -> None:
 
 def test_ranges_are_read_from_the_schema() -> None:
     by_key = {k.key: k for k in numeric_keys()}
-    assert (by_key["alignment.noise"].lower, by_key["alignment.noise"].upper) == (">= 0", "<= 1")
+    conductance = by_key["geography.conductance.open_land"]
+    assert (conductance.lower, conductance.upper) == ("> 0", "<= 1")
     assert by_key["diffusion.substeps"].upper == "<= 10000"
     assert by_key["run.seed"].upper == f"< {2**63}"
 
