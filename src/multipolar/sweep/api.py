@@ -62,7 +62,9 @@ def run_sweep(
     Args:
         sweep: a sweep file (or bundled sweep name) or a loaded :class:`Sweep`.
         executor: any ``concurrent.futures``-style executor; None runs on Dask: an embedded
-            ``LocalCluster`` with ``workers`` processes, or the cluster at ``scheduler``.
+            ``LocalCluster`` with ``workers`` processes, or the cluster at ``scheduler``. A
+            ``ProcessPoolExecutor`` needs the ``spawn`` (or ``forkserver``) context: forking
+            a process that runs Polars' or Numba's threads can hang.
         out: the output folder (default ``sweeps/<name>``).
         resume: complete the sweep already in ``out``.
         workers: worker processes of the embedded cluster (default: one per core).
