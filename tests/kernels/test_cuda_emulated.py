@@ -125,6 +125,7 @@ def _emulated_cupy(build_dir: Path) -> types.SimpleNamespace:
         cuda=cuda,
         asarray=np.asarray,
         ascontiguousarray=np.ascontiguousarray,
+        empty=np.empty,
         empty_like=np.empty_like,
         zeros=np.zeros,
         may_share_memory=np.may_share_memory,

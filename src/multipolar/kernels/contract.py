@@ -9,13 +9,19 @@ Two schemes advance the same equation ``du/dt = D div(c grad u) - lam u + s``:
 
 - ``"explicit"``: forward Euler, stable and non-negative only while
   ``dt * (4 * D * max(c) + lam) <= 1``.
-- ``"implicit"``: locally one-dimensional backward Euler. One step of ``dt`` solves
-  ``((1 + dt*lam) I - dt*D*Lx) u1 = u + dt*s`` along every row, then
-  ``(I - dt*D*Ly) u' = u1`` along every column, where ``Lx`` and ``Ly`` are the flux-form
-  one-dimensional operators with face conductance ``(c + c[n]) / 2`` and no flux across
-  the edge. Each solve is a tridiagonal M-matrix system (Thomas algorithm, no pivoting,
-  every denominator at least 1), so the step is stable and non-negative for any ``dt``,
-  and with ``lam = 0`` and ``s = 0`` it conserves each channel's total.
+- ``"implicit"``: backward Euler, ``((1 + dt*lam) I - dt*D*L) u' = u + dt*s``, solved
+  approximately in delta form with one tridiagonal solve per row and per column: with
+  ``r = dt * ((D * L u - lam * u) + s)`` (the explicit scheme's increment),
+  ``((1 + dt*lam) I - dt*D*Lx) v = r`` along every row, ``(I - dt*D*Ly) delta = v`` along
+  every column (Thomas algorithm: the matrices are diagonally dominant M-matrices, every
+  denominator at least 1), then ``u' = max(u + delta, 0)``, scaled by one positive factor
+  per field so that its total is backward Euler's exact total
+  ``T' = (T + dt * S) / (1 + dt * lam)`` (``T``, ``S``: the totals of ``u`` and ``s``).
+  ``Lx`` and ``Ly`` are the flux-form one-dimensional operators with face conductance
+  ``(c + c[n]) / 2`` and no flux across the edge. A fixed point is exactly the steady state
+  of the equation (the split solves only shape the change), the result is non-negative
+  and its total exact whatever ``dt``, hence stable in the L1 norm; with ``lam = 0`` and
+  ``s = 0`` each channel's total is conserved to float32 rounding.
 """
 
 from __future__ import annotations

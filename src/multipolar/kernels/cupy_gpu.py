@@ -7,7 +7,8 @@ downloads, ``diffuse`` ping-pongs between two device buffers allocated once per 
 Several steps are fused into one launch with temporal blocking in shared memory
 (``diffuse_tiled``), which matters most on small grids where launches dominate. The implicit
 scheme (``kernels/implicit.cu``) launches a row sweep and a column sweep per step, one
-thread per line, in place in the output buffer. A caller's ``out`` receives the last step.
+thread per line, then rescales each field to its exact total. A caller's ``out`` receives
+the last step.
 """
 
 from __future__ import annotations
@@ -75,8 +76,12 @@ class CupyBackend:
         implicit = cp.RawModule(code=cuda_source("implicit.cu"), options=options)
         self._step = diffusion.get_function("diffuse_step")
         self._tiled = diffusion.get_function("diffuse_tiled")
-        self._rows = implicit.get_function("lod_rows")
-        self._columns = implicit.get_function("lod_columns")
+        self._rows = implicit.get_function("implicit_rows")
+        self._columns = implicit.get_function("implicit_columns")
+        self._column_sums = implicit.get_function("column_sums")
+        self._sum_columns = implicit.get_function("sum_columns")
+        self._factors = implicit.get_function("implicit_factors")
+        self._scale = implicit.get_function("scale_fields")
         self._zonal_shared = zonal.get_function("zonal_sum_shared")
         self._zonal_global = zonal.get_function("zonal_sum_global")
 
@@ -160,23 +165,49 @@ class CupyBackend:
         out: Any,
         n_batch: int,
     ) -> Any:
-        """``steps`` implicit steps into ``out``: a row sweep and a column sweep per step."""
+        """``steps`` implicit steps into ``out``: row sweep, column sweep, rescaling."""
         cp = self.xp
+        if cp.may_share_memory(out, u):
+            u = u.copy()
         dt32 = np.float32(dt)
-        g = cp.asarray(dt32 * np.asarray(D, dtype=np.float32))
+        d = cp.asarray(D, dtype=cp.float32)
         k = cp.asarray(lam, dtype=cp.float32)
-        work = cp.empty_like(u)
-        n_channels, height, width = (np.int32(n) for n in u.shape[-3:])
+        n_channels, height, width = (int(n) for n in u.shape[-3:])
+        n_fields = n_channels * n_batch
+        dims = (np.int32(n_channels), np.int32(height), np.int32(width))
+        spare, work = cp.empty_like(u), cp.empty_like(u)
+        colsum = cp.empty((n_fields, width), dtype=cp.float64)
+        got = cp.empty(n_fields, dtype=cp.float64)
+        factor = cp.empty(n_fields, dtype=cp.float32)
+        target = self._totals(u, colsum, n_fields, height, width)
+        source_total = self._totals(s, colsum, n_fields, height, width)
         block = (_LINE_THREADS, 1, 1)
-        rows_grid = (_blocks(int(height), _LINE_THREADS), int(n_channels), n_batch)
-        columns_grid = (_blocks(int(width), _LINE_THREADS), int(n_channels), n_batch)
+        rows_grid = (_blocks(height, _LINE_THREADS), n_channels, n_batch)
+        columns_grid = (_blocks(width, _LINE_THREADS), n_channels, n_batch)
+        fields_grid = (_blocks(n_fields, _LINE_THREADS), 1, 1)
+        plane = height * width
+        scale_grid = (_blocks(plane, _LINE_THREADS), n_fields, 1)
         src = u
-        for _ in range(steps):
-            args = (src, s, out, work, c, g, k, dt32, n_channels, height, width)
-            self._rows(rows_grid, block, args)
-            self._columns(columns_grid, block, (out, work, c, g, n_channels, height, width))
-            src = out
+        for step in range(steps):
+            x = out if (steps - 1 - step) % 2 == 0 else spare
+            self._rows(rows_grid, block, (src, s, x, work, c, d, k, dt32, *dims))
+            self._columns(columns_grid, block, (src, x, work, colsum, c, d, dt32, *dims))
+            self._sum_columns(fields_grid, block, (colsum, got, dims[2], np.int32(n_fields)))
+            args = (got, target, source_total, k, dt32, dims[0], np.int32(n_fields), factor)
+            self._factors(fields_grid, block, args)
+            self._scale(scale_grid, block, (x, factor, np.int64(plane)))
+            src = x
         return out
+
+    def _totals(self, x: Any, colsum: Any, n_fields: int, height: int, width: int) -> Any:
+        """Each field's float64 total on the device, in the order of ``ordered_totals``."""
+        totals = self.xp.empty(n_fields, dtype=self.xp.float64)
+        block = (_LINE_THREADS, 1, 1)
+        grid = (_blocks(width, _LINE_THREADS), n_fields, 1)
+        self._column_sums(grid, block, (x, colsum, np.int32(height), np.int32(width)))
+        args = (colsum, totals, np.int32(width), np.int32(n_fields))
+        self._sum_columns((_blocks(n_fields, _LINE_THREADS), 1, 1), block, args)
+        return totals
 
     def zonal_sum(self, u: Any, labels: Any, n_labels: int) -> np.ndarray:
         """Sum each channel over each label on the device; returns float64 ``(K, n_labels)``.

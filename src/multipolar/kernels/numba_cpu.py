@@ -84,21 +84,24 @@ class _BufferPool:
     """Spare ping-pong buffers kept between calls, so that a call touches fresh memory once.
 
     A fresh buffer costs page faults on its first pass (comparable to several steps on a
-    large grid). Of the two buffers a call uses, the one it returns goes to the caller and
-    the other is kept here (one per shape) for the next call.
+    large grid). Of the buffers a call uses, the one it returns goes to the caller and the
+    others are kept here (up to :attr:`KEEP` per shape) for the next call.
     """
 
+    KEEP = 2
+
     def __init__(self) -> None:
-        self._spare: dict[tuple[int, ...], np.ndarray] = {}
+        self._spare: dict[tuple[int, ...], list[np.ndarray]] = {}
 
     def take(self, shape: tuple[int, ...]) -> np.ndarray:
-        spare = self._spare.pop(shape, None)
-        return spare if spare is not None else np.empty(shape, dtype=np.float32)
+        spares = self._spare.get(shape)
+        return spares.pop() if spares else np.empty(shape, dtype=np.float32)
 
-    def give_back(self, buffers: tuple[np.ndarray, np.ndarray], result: np.ndarray) -> None:
+    def give_back(self, buffers: tuple[np.ndarray, ...], result: np.ndarray) -> None:
         for buffer in buffers:
-            if buffer is not result:
-                self._spare[buffer.shape] = buffer
+            spares = self._spare.setdefault(buffer.shape, [])
+            if buffer is not result and len(spares) < self.KEEP:
+                spares.append(buffer)
 
 
 def _aligned_zeros(shape: tuple[int, ...]) -> np.ndarray:
@@ -184,19 +187,16 @@ def _lod(
     k: np.ndarray,
     dt: float,
     steps: int,
-    out: np.ndarray,
+    buffers: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
-    """Coefficients and per-thread scratch of the implicit scheme, then its sweeps into ``out``."""
+    """Per-thread scratch of the implicit scheme, then its steps; the result is ``buffers[0]``."""
     n_fields, height, width = flat_u.shape
     dt32 = np.float32(dt)
-    g = (dt32 * d).astype(np.float32)
-    base = (np.float32(1.0) + dt32 * k).astype(np.float32)
     tasks = max(-(-height // _implicit.ROWS), -(-width // _implicit.COLUMNS))
     n_chunks = max(1, min(numba.get_num_threads(), tasks))
     scratch = np.empty(_implicit.scratch_shape(n_chunks, height, width), dtype=np.float32)
-    return _implicit.lod_steps(
-        flat_u, np.ascontiguousarray(c), flat_s, g, base, dt32, steps, out, scratch
-    )
+    c = np.ascontiguousarray(c)
+    return _implicit.lod_steps(flat_u, c, flat_s, d, k, dt32, steps, buffers, scratch)
 
 
 def _check_plan(time_block: int, tile: tuple[int, int]) -> None:
@@ -313,7 +313,11 @@ class NumbaBackend:
             return out
         target = self._pool.take(flat_u.shape) if out is None else out.reshape(flat_u.shape)
         if scheme == "implicit":
-            result = _lod(flat_u, c, flat_s, d, k, dt, steps, target)
+            if out is not None and np.may_share_memory(out, u):
+                flat_u = flat_u.copy()
+            spare = self._pool.take(flat_u.shape)
+            result = _lod(flat_u, c, flat_s, d, k, dt, steps, (target, spare))
+            self._pool.give_back((spare,), result)
             return result.reshape(u.shape) if out is None else out
         blocking = self.uses_blocking(u, steps)
         writes = -(-steps // min(self.plan.time_block, steps)) if blocking else steps

@@ -5,10 +5,10 @@ flux ``cf * (u[n] - u[i, j])`` with ``cf = (c[i, j] + c[n]) / 2`` is added to on
 subtracted from the other, so there is no flux across the grid's edge and, with no decay
 and no sources, each channel's total is conserved up to float32 rounding.
 
-The implicit scheme (see :mod:`multipolar.kernels.contract`) solves the same fluxes
-backward in time, one direction at a time, with the Thomas algorithm; the loop runs along
-the lines and each operation is vectorised over all the lines (every row of every field,
-then every column). The other backends repeat its float32 operations in the same order.
+The implicit scheme (see :mod:`multipolar.kernels.contract`) solves for each step's change
+one direction at a time with the Thomas algorithm; the loop runs along the lines and each
+operation is vectorised over all the lines (every row of every field, then every column).
+The other backends repeat its float32 operations in the same order.
 """
 
 from __future__ import annotations
@@ -99,21 +99,28 @@ def _explicit(
 ) -> np.ndarray:
     """``steps`` forward-Euler updates in flux form (a new array)."""
     dt32 = np.float32(dt)
+    u = np.array(u, dtype=np.float32, copy=True)
+    for _ in range(steps):
+        u = u + _increment(u, c, s, D, lam, dt32)
+    return u
+
+
+def _increment(
+    u: np.ndarray, c: np.ndarray, s: np.ndarray, D: np.ndarray, lam: np.ndarray, dt: np.float32
+) -> np.ndarray:
+    """One explicit step's increment ``dt * ((D * lap(u) - lam * u) + s)``, in flux form."""
     d = np.asarray(D, dtype=np.float32)[:, None, None]
     k = np.asarray(lam, dtype=np.float32)[:, None, None]
     cf_x = (c[:, :-1] + c[:, 1:]) * np.float32(0.5)
     cf_y = (c[:-1, :] + c[1:, :]) * np.float32(0.5)
-    u = np.array(u, dtype=np.float32, copy=True)
-    for _ in range(steps):
-        flux_x = cf_x * (u[..., :, 1:] - u[..., :, :-1])
-        flux_y = cf_y * (u[..., 1:, :] - u[..., :-1, :])
-        lap = np.zeros_like(u)
-        lap[..., :, :-1] += flux_x
-        lap[..., :, 1:] -= flux_x
-        lap[..., :-1, :] += flux_y
-        lap[..., 1:, :] -= flux_y
-        u = u + dt32 * (d * lap - k * u + s)
-    return u
+    flux_x = cf_x * (u[..., :, 1:] - u[..., :, :-1])
+    flux_y = cf_y * (u[..., 1:, :] - u[..., :-1, :])
+    lap = np.zeros_like(u)
+    lap[..., :, :-1] += flux_x
+    lap[..., :, 1:] -= flux_x
+    lap[..., :-1, :] += flux_y
+    lap[..., 1:, :] -= flux_y
+    return dt * (d * lap - k * u + s)
 
 
 def _faces(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,20 +140,21 @@ def _faces(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _solve_lines(rhs: np.ndarray, lo: np.ndarray, up: np.ndarray, base: np.ndarray) -> np.ndarray:
     """Thomas algorithm along the last axis, vectorised over all the other axes.
 
-    Solves ``((base + lo_j) + up_j) x_j - lo_j x_{j-1} - up_j x_{j+1} = rhs_j`` where
+    Solves ``((base_j + lo_j) + up_j) x_j - lo_j x_{j-1} - up_j x_{j+1} = rhs_j`` where
     ``lo_j``/``up_j`` are ``dt * D`` times the faces before/after cell ``j`` (0 at the ends)
-    and ``base`` is ``1 + dt * lam`` (or 1). Every quantity is non-negative and every
-    denominator at least ``base``, so no pivoting is needed and nothing cancels.
+    and ``base_j >= 1``. Every quantity is non-negative and every denominator at least
+    ``base_j``, so no pivoting is needed and nothing cancels.
     """
     n = rhs.shape[-1]
     lead = np.broadcast_shapes(rhs.shape, lo.shape)[:-1]
+    base = np.broadcast_to(base, lo.shape)
     one = np.float32(1.0)
     cp = np.empty((*lead, n), np.float32)
     x = np.empty((*lead, n), np.float32)
     cp_prev = np.zeros(lead, np.float32)
     dp_prev = np.zeros(lead, np.float32)
     for j in range(n):
-        diag = (base + lo[..., j]) + up[..., j]
+        diag = (base[..., j] + lo[..., j]) + up[..., j]
         m = one / (diag - lo[..., j] * cp_prev)
         cp_prev = up[..., j] * m
         dp_prev = (rhs[..., j] + lo[..., j] * dp_prev) * m
@@ -159,6 +167,25 @@ def _solve_lines(rhs: np.ndarray, lo: np.ndarray, up: np.ndarray, base: np.ndarr
     return x
 
 
+def _solve_columns(
+    rhs: np.ndarray, lo: np.ndarray, up: np.ndarray, base: np.ndarray
+) -> np.ndarray:
+    """:func:`_solve_lines` along the second-to-last axis (the columns)."""
+    lo, up, rhs = (np.swapaxes(a, -1, -2) for a in (lo, up, rhs))
+    base = np.swapaxes(np.broadcast_to(base, np.swapaxes(lo, -1, -2).shape), -1, -2)
+    return np.swapaxes(_solve_lines(rhs, lo, up, base), -1, -2)
+
+
+def ordered_totals(x: np.ndarray) -> np.ndarray:
+    """Each field's total in float64, in the order every backend uses.
+
+    Each column is summed from the last row up, then the column sums from left to right
+    (``cumsum`` is sequential, so the order is fixed and reproducible).
+    """
+    columns = np.cumsum(x[..., ::-1, :], axis=-2, dtype=np.float64)[..., -1, :]
+    return np.cumsum(columns, axis=-1)[..., -1]
+
+
 def _implicit(
     u: np.ndarray,
     c: np.ndarray,
@@ -168,23 +195,39 @@ def _implicit(
     dt: float,
     steps: int,
 ) -> np.ndarray:
-    """``steps`` locally one-dimensional backward-Euler steps (a new array).
+    """``steps`` implicit steps (see :mod:`multipolar.kernels.contract`), a new array.
 
-    Each step solves along the rows with the decay and the sources
-    (``((1 + dt*lam) I - dt*D*Lx) u1 = u + dt*s``), then along the columns
-    (``(I - dt*D*Ly) u' = u1``).
+    Per step, with ``g = dt*D`` and ``base = 1 + dt*lam``:
+
+    1. ``r = dt * ((D * lap(u) - lam * u) + s)``, the explicit scheme's increment;
+    2. ``(base I - g Lx) v = r`` along the rows, ``(I - g Ly) delta = v`` along the columns;
+    3. ``x = u + delta`` where positive, else 0;
+    4. each field scaled by one positive factor to the exact total of backward Euler,
+       ``T' = (T + dt * S) / (1 + dt * lam)`` (``T``, ``S``: totals of ``u`` and ``s``,
+       carried in float64 from the first step's :func:`ordered_totals`).
     """
     dt32 = np.float32(dt)
     g = (dt32 * np.asarray(D, dtype=np.float32))[:, None, None]
-    base_x = (np.float32(1.0) + dt32 * np.asarray(lam, dtype=np.float32))[:, None]
+    lam32 = np.asarray(lam, dtype=np.float32)
+    base = (np.float32(1.0) + dt32 * lam32)[:, None, None]
     fx, fy = _faces(c)
     lo_x, up_x = g * fx[:, :-1], g * fx[:, 1:]
     lo_y, up_y = g * fy[:-1, :], g * fy[1:, :]
-    lo_y, up_y = np.swapaxes(lo_y, -1, -2), np.swapaxes(up_y, -1, -2)
+    total = ordered_totals(u)
+    source_total = ordered_totals(s)
+    dt64 = np.float64(dt32)
+    rate = 1.0 + dt64 * lam32.astype(np.float64)
+    zero = np.float32(0.0)
     u = np.array(u, dtype=np.float32, copy=True)
     for _ in range(steps):
-        u = _solve_lines(u + dt32 * s, lo_x, up_x, base_x)
-        u = _solve_lines(np.swapaxes(u, -1, -2), lo_y, up_y, np.float32(1.0))
-        u = np.swapaxes(u, -1, -2)
-    return np.ascontiguousarray(u)
-
+        increment = _increment(u, c, s, D, lam, dt32)
+        v = _solve_lines(increment, lo_x, up_x, base)
+        delta = _solve_columns(v, lo_y, up_y, np.float32(1.0))
+        x = u + delta
+        x = np.where(x > zero, x, zero)
+        total = (total + dt64 * source_total) / rate
+        got = ordered_totals(x)
+        safe = np.where(got > 0.0, got, 1.0)
+        factor = np.where(got > 0.0, total / safe, 1.0).astype(np.float32)
+        u = x * factor[..., None, None]
+    return u
