@@ -60,6 +60,18 @@ def render(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _extends_path(scenario: str) -> str:
+    """How the fitted file names its parent: a bundled scenario by name, others absolutely."""
+    from multipolar._resources import configs_dir
+
+    source = Path(scenario)
+    if not source.exists():
+        return scenario
+    resolved = source.resolve()
+    bundled = configs_dir().resolve()
+    return resolved.name if resolved.parent == bundled else str(resolved)
+
+
 def _calibrated_scenario(args: argparse.Namespace, out: Path, history) -> Path:
     from multipolar.backtest.calibrate import calibrate, write_fit
 
@@ -77,8 +89,7 @@ def _calibrated_scenario(args: argparse.Namespace, out: Path, history) -> Path:
     (out / "calibration.json").write_text(
         json.dumps([f.__dict__ for f in fits], indent=2) + "\n", encoding="utf-8"
     )
-    source = Path(args.scenario)
-    extends = str(source.resolve()) if source.exists() else args.scenario
+    extends = _extends_path(args.scenario)
     about = {
         "samples": args.samples,
         "seeds per sample": len(seeds),
