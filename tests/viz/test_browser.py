@@ -52,11 +52,26 @@ def test_view_loads_draws_steps_and_resets_with_a_moved_slider(
             # the map is drawn: its image has real variation, not a blank canvas
             image = page.locator(".multipolar-map img").first
             image.wait_for(timeout=60_000)
-            shot = Image.open(io.BytesIO(image.screenshot())).convert("RGB")
+            shot_bytes = image.screenshot()
+            shot = Image.open(io.BytesIO(shot_bytes)).convert("RGB")
             pixels = np.asarray(shot, dtype=float)
             assert shot.width > 300 and shot.height > 150
             assert pixels.std() > 20.0
             assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 200
+
+            # switching the map to one channel's heat map redraws it
+            chooser = page.locator(".multipolar-map .v-select").first
+            for _ in range(3):  # a click during the menu's opening animation may be lost
+                chooser.click()
+                page.get_by_role("option", name="CHN.economy").click()
+                page.wait_for_timeout(500)
+                if "CHN.economy" in chooser.inner_text():
+                    break
+            assert "CHN.economy" in chooser.inner_text()
+            deadline = time.monotonic() + 30
+            while image.screenshot() == shot_bytes and time.monotonic() < deadline:
+                page.wait_for_timeout(250)
+            assert image.screenshot() != shot_bytes
 
             latencies = []
             for k in range(1, 4):

@@ -50,7 +50,8 @@ def in_force(model: Any) -> str:
     parts = [f"diffusion ×{factor:.2f}"]
     parts += [f"{label} {values[name]:.2f}" for name, (_, label) in CONTROLS.items()]
     seed = getattr(getattr(params, "run", None), "seed", None)
-    return "in force: " + ", ".join(parts) + (f", seed {seed}" if seed is not None else "")
+    name = getattr(params, "name", "")
+    return f"in force: {name}: " + ", ".join(parts) + (f", seed {seed}" if seed is not None else "")
 
 
 @solara.component
