@@ -366,3 +366,23 @@ def test_fragments_validate_on_their_own_and_empty_files_do_not(tmp_path: Path) 
     empty.write_text("# nothing\n")
     with pytest.raises(ScenarioError, match="empty"):
         validate_fragment(empty)
+
+
+def test_sizes_of_one_powers_instruments_share_a_unit(tmp_path: Path) -> None:
+    path = variant(
+        tmp_path,
+        """
+        [[bases]]
+        id = "priced"
+        name = "A base sized in dollars"
+        power = "RUS"
+        host = "KGZ"
+        lon = 74.5
+        lat = 42.8
+        opened = 2003-10-23
+        size = { value = 1.0, unit = "usd_bn", year = 2020, source = "test" }
+        """,
+    )
+    lines = problems(path)
+    assert len(lines) == 1 and ".size.unit: 'usd_bn' differs from 'troops'" in lines[0]
+    assert lines[0].startswith(f"{path}: bases.")

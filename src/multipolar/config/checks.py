@@ -244,15 +244,6 @@ def _check_organizations(s: Scenario) -> Iterator[Finding]:
 
 
 _SITES = (("bases", "host"), ("projects", None), ("links", "state"))
-_SITE_EVENTS = frozenset(
-    f"{site}_{change}"
-    for site, changes in (
-        ("base", ("open", "close")),
-        ("project", ("launch", "close")),
-        ("link", ("open", "close")),
-    )
-    for change in changes
-)
 
 
 def _check_sites(s: Scenario) -> Iterator[Finding]:
@@ -275,46 +266,41 @@ def _check_sites(s: Scenario) -> Iterator[Finding]:
             yield ("bases", n, "part_of"), "must name a base record with no part_of of its own"
         elif parent is not None and (parent.power != base.power or base.size is not None):
             yield ("bases", n, "part_of"), "a garrison shares its base's power and size"
+    yield from _check_size_units(s)
+
+
+def _check_size_units(s: Scenario) -> Iterator[Finding]:
+    """Sizes weigh one power's instruments of a kind and domain: they must share a unit."""
+    first: dict[tuple[str, str, str], tuple[str, int]] = {}
+    for section, _ in _SITES:
+        for n, item in enumerate(getattr(s, section, ())):
+            if item.size is None:
+                continue
+            domain = getattr(item, "domain", "security")
+            group = (item.power, section, domain)
+            unit, at = first.setdefault(group, (item.size.unit, n))
+            if item.size.unit != unit:
+                yield (
+                    (section, n, "size", "unit"),
+                    f"{item.size.unit!r} differs from {unit!r} of {section}.{at} "
+                    f"({item.power}'s {domain} {section} must share one unit)",
+                )
 
 
 def _check_events(s: Scenario) -> Iterator[Finding]:
-    sites = {
-        section: {item.id for item in getattr(s, f"{section}s", ())}
-        for section in ("base", "project", "link")
-    }
-    ids = Counter(getattr(e, "id", None) for e in s.events if getattr(e, "id", None) is not None)
+    """Each event's references (by its kind's own check in :mod:`multipolar.events`) and ids.
+
+    Whether an event fits the memberships and parameters it acts on is checked by
+    :mod:`multipolar.config.history`, which replays them in date order.
+    """
+    from multipolar.events import check_event  # the events module imports this package
+
+    ids = Counter(event.id for event in s.events if event.id is not None)
     for n, event in enumerate(s.events):
-        key = ("events", n)
-        ident = getattr(event, "id", None)
-        if ident is not None and ids[ident] > 1:
-            yield (*key, "id"), f"duplicate event id {ident!r}"
-        match event.kind:
-            case "join" | "leave" | "suspend":
-                if event.organization not in s.organizations:
-                    yield (*key, "organization"), f"unknown organization {event.organization!r}"
-                if event.state not in s.states:
-                    yield (*key, "state"), f"unknown state {event.state!r}"
-            case "treaty_suspend" | "treaty_withdraw":
-                treaty = s.treaties.get(event.treaty)
-                if treaty is None:
-                    yield (*key, "treaty"), f"unknown treaty {event.treaty!r}"
-                elif event.state not in treaty.parties:
-                    yield (*key, "state"), f"{event.state!r} is not a party to {event.treaty}"
-            case "capacity_shock":
-                if event.power not in s.powers:
-                    yield (*key, "power"), f"unknown power {event.power!r}"
-            case "alignment_shock":
-                if event.state not in s.states:
-                    yield (*key, "state"), f"unknown state {event.state!r}"
-                if event.power not in s.powers:
-                    yield (*key, "power"), f"unknown power {event.power!r}"
-            case "parameter_change":
-                pass  # replayed in order, with the memberships, by config.history
-            case kind if kind in _SITE_EVENTS:
-                section = event.kind.split("_")[0]
-                site = str(getattr(event, section, ""))
-                if site not in sites.get(section, set()):
-                    yield (*key, section), f"unknown {section} {site!r}"
+        if event.id is not None and ids[event.id] > 1:
+            yield ("events", n, "id"), f"duplicate event id {event.id!r}"
+        for below, message in check_event(s, event):
+            yield ("events", n, *below), message
 
 
 def check_parameters(s: Scenario) -> list[Finding]:
