@@ -198,3 +198,44 @@ def test_a_killed_worker_loses_no_run_and_duplicates_none(cluster, write_sweep, 
     assert set(counts["len"]) == {13}
     local = run_sweep(path, serial, out=tmp_path / "local")
     _same_results(local, out)
+
+
+def test_a_terminated_driver_exits_143_and_resume_completes_the_rest(
+    cluster, write_sweep, tmp_path, capsys
+):
+    path = write_sweep(SWEEP.format(months=12).replace("runs_per_task = 2", "runs_per_task = 1"))
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "multipolar.cli",
+        "sweep",
+        str(path),
+        "--scheduler",
+        cluster.address,
+        "--out",
+        str(out),
+    ]
+    driver = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list((out / "records").glob("part-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        driver.send_signal(signal.SIGTERM)
+        _, err = driver.communicate(timeout=60)
+    finally:
+        _stop(driver)
+    assert driver.returncode == 143, err.decode()
+    assert b"Traceback" not in err
+    assert pl.read_parquet(out / "runs.parquet").height == 6
+    assert (
+        main(["sweep", str(path), "--scheduler", cluster.address, "--out", str(out), "--resume"])
+        == 0
+    )
+    line = capsys.readouterr().out.splitlines()[0]
+    ran, done = int(line.split()[1]), int(line.split("(")[1].split()[0])
+    assert done >= 1 and ran + done == 6
+    counts = load(out).collect().group_by("run_id").len()
+    assert counts.height == 6 and set(counts["len"]) == {13}

@@ -206,3 +206,21 @@ def test_tasks_of_a_superseded_driver_write_nothing(write_sweep, serial, tmp_pat
     assert summary.failed == 4
     assert all("SupersededError" in e for e in _runs(out)["error"])
     assert not list((out / "model").glob("*")) and not list((out / "records").glob("*"))
+
+
+@pytest.mark.slow
+def test_a_process_pool_is_an_executor_too(write_sweep, serial, tmp_path):
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    path = write_sweep(months=1)
+    with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        out = run_sweep(path, pool, out=tmp_path / "pool")
+    local = run_sweep(path, serial, out=tmp_path / "local")
+    assert (
+        load(out)
+        .sort("run_id", "step")
+        .collect()
+        .equals(load(local).sort("run_id", "step").collect())
+    )
+    assert set(_runs(out)["worker"]) != set(_runs(local)["worker"])
