@@ -115,6 +115,14 @@ def test_folders_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None
     assert stat.S_IMODE(target.parent.stat().st_mode) == mode
 
 
+def test_a_created_parent_is_reported(tmp_path: Path) -> None:
+    folder, notes = RunFolder.claim(tmp_path / "new" / "deeper" / "run")
+    assert notes == [f"note: created the folder {tmp_path / 'new' / 'deeper'}"]
+    _, again = RunFolder.claim(tmp_path / "new" / "deeper" / "other")
+    assert again == []
+    folder.discard()
+
+
 def test_a_second_claim_of_the_same_target_is_refused(tmp_path: Path) -> None:
     first, _ = RunFolder.claim(tmp_path / "run")
     with pytest.raises(OutputError, match="another run is writing"):

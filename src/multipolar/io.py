@@ -245,11 +245,7 @@ def stale_partials(folder: Path) -> list[Path]:
     """Partial run folders in ``folder`` whose runs are dead."""
     if not folder.is_dir():
         return []
-    return sorted(
-        p
-        for p in folder.glob(f".*{_PARTIAL}")
-        if p.is_dir() and not _owner_alive(p)
-    )
+    return sorted(p for p in folder.glob(f".*{_PARTIAL}") if p.is_dir() and not _owner_alive(p))
 
 
 def clean_stale(folder: Path, keep: Path | None = None) -> list[str]:
@@ -313,6 +309,7 @@ class RunFolder:
         _check_creatable(target)
         if target.exists() and not force:
             raise OutputError(f"{target} already exists; choose another --out or add --force")
+        created = [] if target.parent.exists() else [f"note: created the folder {target.parent}"]
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -338,7 +335,7 @@ class RunFolder:
             raise OutputError(f"{target}: cannot create {partial}: {error.strerror}") from None
         folder = cls(target, partial)
         folder.write_owner()
-        return folder, notes
+        return folder, created + notes
 
     @classmethod
     def reopen(cls, run_dir: Path) -> RunFolder:
