@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,7 +74,6 @@ def run_scenario(
     force: bool = False,
     checkpoint_every: int | None = None,
     spinup_months: int = SPINUP_MONTHS,
-    on_ready: Callable[[RunFolder], None] | None = None,
 ) -> RunResult:
     """Build the model, run ``steps`` months (default: the whole scenario) and write the outputs.
 
@@ -90,7 +88,6 @@ def run_scenario(
         checkpoint_every: write a checkpoint every this many months (0: never); default:
             every :data:`AUTO_CHECKPOINT_S` seconds of running.
         spinup_months: months of diffusion before step 0 (recorded in the manifest).
-        on_ready: called with the claimed folder once it exists (tests use it).
 
     Raises:
         OutputError: the output location cannot be used (before any work is done).
@@ -98,8 +95,6 @@ def run_scenario(
         Interrupted: SIGINT or SIGTERM (a checkpoint, if any, is kept for ``--resume``).
     """
     folder, notes = RunFolder.claim(out or default_out_dir(scenario.name), force=force)
-    if on_ready is not None:
-        on_ready(folder)
     used_seed = scenario.run.seed if seed is None else seed
     with SignalGuard() as signals:
         try:
