@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from multipolar.config import load_scenario
@@ -103,3 +104,17 @@ def test_long_runs_checkpoint_by_default(
             run_scenario(coarse, backend="numpy", steps=6, out=target)
     assert (partial_of(target) / CHECKPOINT).is_file()
     assert resume_run(target).resumed_from == 2  # the interrupt came before month 3 was saved
+
+
+def test_write_run_records_the_seed_the_model_used(tmp_path: Path, coarse) -> None:
+    from multipolar.io import write_run
+    from multipolar.model import MultipolarModel
+
+    model = MultipolarModel(scenario=coarse, backend="numpy", rng=99)
+    model.step()
+    manifest = json.loads((write_run(model, tmp_path / "r") / "manifest.json").read_text())
+    assert manifest["seed"] == 99 != coarse.run.seed
+    state = manifest["rng_initial_state"]
+    generator = np.random.default_rng()
+    generator.bit_generator.state = state
+    assert generator.integers(1 << 30) == np.random.default_rng(99).integers(1 << 30)

@@ -463,7 +463,10 @@ def fill_run(model: MultipolarModel, folder: Path, extra: dict[str, Any] | None 
     )
     manifest = {
         "scenario": model.spec.model_dump(mode="json"),
-        "seed": model.spec.run.seed,
+        # the seed the model used (Mesa keeps it; rng= may override the scenario's run.seed)
+        # and the generator's initial state, which repeats a run seeded with a Generator
+        "seed": _json_int(getattr(model, "_seed", model.spec.run.seed)),
+        "rng_initial_state": getattr(model, "_rng", None),
         "backend": model.backend.name,
         "steps": model.steps,
         "substeps": model.substeps,
@@ -479,6 +482,10 @@ def fill_run(model: MultipolarModel, folder: Path, extra: dict[str, Any] | None 
         **(extra or {}),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _json_int(value: Any) -> Any:
+    return int(value) if isinstance(value, int | np.integer) else value
 
 
 def write_run(
