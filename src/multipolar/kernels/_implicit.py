@@ -15,7 +15,8 @@ and transposition write the rows. Column sweep: a task is a strip of :data:`COLU
 consecutive columns, walked down the rows with the strip as the inner loop. Tasks are fixed
 by the grid, not by the thread count, so any number of threads gives the same bytes; a run
 of consecutive tasks goes to each thread and scratch is allocated once per call, never per
-step."""
+step.
+"""
 
 from __future__ import annotations
 
@@ -46,9 +47,7 @@ def scratch_shape(n_chunks: int, height: int, width: int) -> tuple[int, int, int
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
-def _eliminate(
-    sc: np.ndarray, n: int, lanes: np.uint64, gk: np.float32, bk: np.float32
-) -> None:
+def _eliminate(sc: np.ndarray, n: int, lanes: np.uint64, gk: np.float32, bk: np.float32) -> None:
     """Thomas algorithm on ``lanes`` independent lines of ``n`` cells held in scratch ``sc``.
 
     Rows of ``sc``: faces ``[0, n]`` (face ``k`` lies before cell ``k``; faces 0 and ``n``
@@ -147,7 +146,7 @@ def _column_strip(
     j0: int,
     sc: np.ndarray,
 ) -> None:
-    """Columns ``[j0, j0 + COLUMNS)`` (clipped), in place: ``out = max(u + (I - g Ly)^-1 out, 0)``."""
+    """Columns ``[j0, j0 + COLUMNS)`` (clipped), in place: ``max(u + (I - g Ly)^-1 out, 0)``."""
     n_fields, height, width = u.shape
     n_cols = min(COLUMNS, width - j0)
     lanes = np.uint64(n_cols)
@@ -192,7 +191,12 @@ def _row_sweep(
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
 def _column_sweep(
-    u: np.ndarray, out: np.ndarray, c: np.ndarray, d: np.ndarray, dt: np.float32, scratch: np.ndarray
+    u: np.ndarray,
+    out: np.ndarray,
+    c: np.ndarray,
+    d: np.ndarray,
+    dt: np.float32,
+    scratch: np.ndarray,
 ) -> None:
     """Every column strip, one run of consecutive strips per scratch slice."""
     n_tasks = (u.shape[2] + COLUMNS - 1) // COLUMNS

@@ -325,9 +325,7 @@ class NumbaBackend:
         buffers = (target, spare) if writes % 2 else (spare, target)
         if blocking:
             plan = self.plan
-            result = _tiled(
-                flat_u, c, flat_s, d, k, dt, steps, plan.time_block, plan.tile, buffers
-            )
+            result = _tiled(flat_u, c, flat_s, d, k, dt, steps, plan.time_block, plan.tile, buffers)
         else:
             result = _one_pass(flat_u, c, flat_s, d, k, dt, steps, buffers)
         self._pool.give_back(buffers, result)

@@ -167,9 +167,7 @@ def _solve_lines(rhs: np.ndarray, lo: np.ndarray, up: np.ndarray, base: np.ndarr
     return x
 
 
-def _solve_columns(
-    rhs: np.ndarray, lo: np.ndarray, up: np.ndarray, base: np.ndarray
-) -> np.ndarray:
+def _solve_columns(rhs: np.ndarray, lo: np.ndarray, up: np.ndarray, base: np.ndarray) -> np.ndarray:
     """:func:`_solve_lines` along the second-to-last axis (the columns)."""
     lo, up, rhs = (np.swapaxes(a, -1, -2) for a in (lo, up, rhs))
     base = np.swapaxes(np.broadcast_to(base, np.swapaxes(lo, -1, -2).shape), -1, -2)

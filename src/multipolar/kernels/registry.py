@@ -40,8 +40,20 @@ class Backend(Protocol):
     def synchronize(self) -> None:
         """Block until queued device work is finished (for timing)."""
 
-    def diffuse(self, u: Any, c: Any, s: Any, D: Any, lam: Any, dt: float, steps: int) -> Any:
-        """Advance the fields ``u`` by ``steps`` explicit updates."""
+    def diffuse(
+        self,
+        u: Any,
+        c: Any,
+        s: Any,
+        D: Any,
+        lam: Any,
+        dt: float,
+        steps: int,
+        *,
+        scheme: str = "explicit",
+        out: Any = None,
+    ) -> Any:
+        """Advance the fields ``u`` by ``steps`` steps of ``scheme`` (into ``out`` if given)."""
 
     def zonal_sum(self, u: Any, labels: Any, n_labels: int) -> Any:
         """Sum each channel over each label, returning a host array."""
