@@ -103,6 +103,7 @@ def test_intervals_follow_suspensions_and_rule_changes() -> None:
     assert [m.cause for m in markers] == ["event", "rule"]
 
 
+@pytest.mark.slow
 def test_report_command_and_bad_run_dir(run_dir: Path, tmp_path: Path, capsys) -> None:
     assert main(["report", str(run_dir), "--out", str(tmp_path / "r")]) == 0
     assert (tmp_path / "r" / "report.md").is_file()

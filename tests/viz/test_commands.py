@@ -60,12 +60,14 @@ def _core_only(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_run_needs_no_viz_or_report_extra(tmp_path) -> None:
     done = _core_only(["run", "--steps", "1", "--backend", "numpy", "--out", str(tmp_path / "r")])
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "r" / "manifest.json").is_file()
 
 
+@pytest.mark.slow
 def test_run_report_without_the_extra_stops_before_running(tmp_path) -> None:
     out = tmp_path / "r"
     done = _core_only(["run", "--steps", "1", "--backend", "numpy", "--report", "--out", str(out)])
