@@ -69,9 +69,10 @@ def _provenance(run: RunData) -> list[str]:
     ]
     if scenario.get("name"):
         lines.append(
-            f"- to reproduce: `multipolar run {scenario['name']}.toml --seed {manifest.get('seed')}"
+            f"- to reproduce: `multipolar run {scenario['name']} --seed {manifest.get('seed')}"
             f" --backend {manifest.get('backend')} --steps {manifest.get('steps')}`"
-            " (with the git revision above)"
+            " at the git revision above (a bundled scenario's name; the fully resolved scenario,"
+            " overrides included, is in `manifest.json`)"
         )
     return lines
 
