@@ -48,6 +48,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _report_run(result, args)
     overrides = list(args.overrides)
     if args.seed is not None:
+        if not 0 <= args.seed < 2**63:
+            print(f"--seed: must lie in 0..{2**63 - 1}", file=sys.stderr)
+            return BAD_INPUT
         overrides.append(f"run.seed={args.seed}")
     scenario = load_scenario(args.scenario, overrides)
     if args.report:

@@ -146,7 +146,7 @@ def _git_revision() -> str | None:
 
 def safe_name(name: str, limit: int = 80) -> str:
     """A scenario name made safe as one path component: no separators, dots or controls."""
-    cleaned = _SAFE.sub("_", name).strip("._-")[:limit].rstrip("._-")
+    cleaned = re.sub(r"\.{2,}", ".", _SAFE.sub("_", name)).strip("._-")[:limit].rstrip("._-")
     return cleaned or "run"
 
 
