@@ -72,6 +72,15 @@ class SignalGuard:
             self._held -= 1
         self.raise_pending()
 
+    @contextmanager
+    def shielded(self) -> Iterator[None]:
+        """Hold signals for the block and do not raise them after it (the run has finished)."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+
     def raise_pending(self) -> None:
         """Raise :class:`Interrupted` if a signal arrived while held."""
         if self.pending is not None and self._held == 0:

@@ -27,6 +27,7 @@ import socket
 import subprocess
 import zipfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -384,8 +385,19 @@ class RunFolder:
         """Give up ownership, keeping the folder (an interrupted run with a checkpoint)."""
         (self.partial / OWNER).unlink(missing_ok=True)
 
-    def finish(self, fill: Callable[[Path], None], force: bool = False) -> Path:
+    def finish(
+        self,
+        fill: Callable[[Path], None],
+        force: bool = False,
+        critical: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    ) -> Path:
         """Write the outputs with ``fill`` and rename the folder into place.
+
+        Args:
+            fill: writes the run's files into the folder it is given.
+            force: replace an existing target.
+            critical: a context in which the final renames run (the runner defers signals
+                there, so an interrupt never lands between the rename and the clean-up).
 
         Raises:
             OutputError: the target appeared while the run ran (and ``force`` is off); the
@@ -394,19 +406,20 @@ class RunFolder:
         staging = self.partial / "outputs"
         staging.mkdir()
         fill(staging)
-        if force and self.target.exists():
-            trash = self.target.parent / f".{self.target.name}.replaced-{secrets.token_hex(3)}"
-            os.rename(self.target, trash)
-            shutil.rmtree(trash, ignore_errors=True)
-        try:
-            rename_no_replace(staging, self.target)
-        except FileExistsError:
+        trash = self.target.parent / f".{self.target.name}.replaced-{secrets.token_hex(3)}"
+        with critical():
+            if force and self.target.exists():
+                os.rename(self.target, trash)
+            try:
+                rename_no_replace(staging, self.target)
+            except FileExistsError:
+                self.discard()
+                raise OutputError(
+                    f"{self.target} was created by another run while this one ran; "
+                    "this run's outputs were not written (add --force to replace)"
+                ) from None
             self.discard()
-            raise OutputError(
-                f"{self.target} was created by another run while this one ran; "
-                "this run's outputs were not written (add --force to replace)"
-            ) from None
-        self.discard()
+        shutil.rmtree(trash, ignore_errors=True)
         return self.target
 
 

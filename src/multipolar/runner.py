@@ -194,8 +194,16 @@ def _continue(
     }
     if resumed_from is not None:
         extra["resumed_from_step"] = resumed_from
-    # not held: a signal while writing aborts the write, so no complete-looking folder appears
-    out = folder.finish(lambda path: fill_run(model, path, extra), force=settings.force)
+    # the files are written un-held (a signal aborts the write: no complete-looking folder),
+    # the final renames shielded (a signal then finds the run finished and its folder whole)
+    out = folder.finish(
+        lambda path: fill_run(model, path, extra), force=settings.force, critical=signals.shielded
+    )
+    if signals.pending is not None:
+        notes = (
+            *notes,
+            "note: a signal arrived as the outputs were put in place; they are complete",
+        )
     return RunResult(out, model, settings.setup_s, settings.steps_s, notes, resumed_from)
 
 
