@@ -230,3 +230,22 @@ def test_splitting_a_base_into_two_records_changes_no_output(scenario) -> None:
                 np.testing.assert_allclose(a[column], b[column], rtol=1e-6, atol=1e-12)
             else:
                 assert a[column].equals(b[column]), (name, column)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [None, 2, 3])
+def test_armenia_turns_from_russia_after_freezing_its_csto_participation(seed) -> None:
+    """The seed's case: after the Feb 2024 freeze Armenia's alignment with Russia falls by
+    2033, and the CSTO's cohesion (Armenia still counted) falls after the freeze."""
+    model = MultipolarModel(load_scenario(), backend="numba", rng=seed)
+    freeze = step_of(model.spec.run.start, dt.date(2024, 2, 22))
+    rus = model.power_index["RUS"]
+    alignment, cohesion = [], []
+    for _ in range(model.n_steps):
+        model.step()
+        alignment.append(model.states["ARM"].alignment[rus])
+        cohesion.append(model.organizations["CSTO"].cohesion)
+    assert model.memberships.status("CSTO", "ARM") == "suspended"
+    at_freeze = alignment[freeze - 1]
+    assert alignment[-1] < at_freeze - 0.05
+    assert max(cohesion[-12:]) < cohesion[freeze - 1]

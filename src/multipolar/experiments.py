@@ -19,7 +19,17 @@ import numpy as np
 
 from multipolar.config import Scenario, load_scenario
 
-__all__ = ["Effect", "effect", "replicate", "run_metrics"]
+__all__ = [
+    "RESPONSES",
+    "Effect",
+    "Response",
+    "effect",
+    "replicate",
+    "run_metrics",
+    "scenario_of",
+]
+
+FINAL = None  # the final 12 months of a run
 
 
 def run_metrics(
@@ -27,14 +37,15 @@ def run_metrics(
 ) -> dict[str, float]:
     """One run's model metrics averaged over steps ``months = (first, last)`` inclusive.
 
-    ``None`` averages over the final 12 months of the run.
+    ``None`` averages over the final 12 months of the run; a window that ends earlier stops
+    the run at its last month.
     """
     from multipolar.model import MultipolarModel
 
     model = MultipolarModel(scenario=scenario, backend=backend, rng=seed)
-    for _ in range(model.n_steps):
-        model.step()
     first, last = months if months is not None else (model.n_steps - 11, model.n_steps)
+    for _ in range(last):
+        model.step()
     out: dict[str, float] = {}
     for name, values in model.datacollector.model_vars.items():
         window = values[first : last + 1]
@@ -56,6 +67,8 @@ def replicate(
     backend: str = "numba",
 ) -> dict[str, np.ndarray]:
     """Each metric over ``seeds``: ``{metric: array of one value per seed}``."""
+    import multipolar.model  # noqa: F401  (workers fork with the model loaded and compiled)
+
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, list(overrides))
     jobs = [(spec, seed, months, backend) for seed in seeds]
     if workers > 1:
@@ -86,6 +99,117 @@ class Effect:
         if self.seed_sd > 0:
             return self.delta / self.seed_sd
         return 0.0 if self.delta == 0 else math.copysign(math.inf, self.delta)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A documented response: a change to the default scenario and the metric it moves.
+
+    ``sign`` is the direction ``docs/model.md`` gives (+1 up, -1 down); ``months`` the
+    window of steps the metric is averaged over (None: the final 12 months).
+    """
+
+    name: str
+    changes: tuple[str, ...] = ()
+    metric: str = ""
+    sign: int = 1
+    months: tuple[int, int] | None = FINAL
+    variant: str | None = None
+    events: tuple[dict, ...] = ()
+    baseline: tuple[str, ...] = ()
+
+
+RESPONSES: tuple[Response, ...] = (
+    Response("growth off", ("capability.growth_scale=0",), "ca_share_CHN", -1),
+    Response(
+        "security dilemma off",
+        ("security_dilemma.response=0", "security_dilemma.enlargement_response=0"),
+        "ca_level_security",
+        -1,
+    ),
+    Response("statecraft off", ("statecraft.return_on_alignment=0",), "ca_share_CHN_economy", -1),
+    Response("hedging off", ("alignment.hedging=0",), "pole_polarization", +1),
+    Response("balancing off", ("alignment.threat_weight=0",), "ca_alignment_RUS", +1),
+    Response("institutions off", ("alignment.institution_weight=0",), "ca_alignment_RUS", -1),
+    Response("partnership fixed", ("partnership_dynamics.rate=0",), "partnership_rus_chn", +1),
+    Response("cohesion off", ("cohesion.effect=0",), "ca_share_RUS_security", +1),
+    Response(
+        "CFE restraint off",
+        ("treaties.CFE.restraint=0", "treaties.CFE.suspended_restraint=0"),
+        "ca_level_security",
+        +1,
+        months=(1, 10),
+    ),
+    Response(
+        "partnership starts at 0, not 1",
+        ("partnership.RUS-CHN=0",),
+        "rivalry_rus_chn_ca",
+        +1,
+        months=(1, 60),
+        baseline=("partnership.RUS-CHN=1",),
+    ),
+    Response("variant ukraine_war_drain", metric="ca_share_RUS_security", sign=-1,
+             variant="ukraine_war_drain"),
+    Response("variant bri_acceleration", metric="ca_share_CHN_economy", sign=+1,
+             variant="bri_acceleration"),
+    Response(
+        "Russia's security capacity halved",
+        metric="ca_share_RUS_security",
+        sign=-1,
+        events=(
+            {
+                "date": "2023-01-01",
+                "kind": "capacity_shock",
+                "power": "RUS",
+                "domain": "security",
+                "factor": 0.5,
+            },
+        ),
+    ),
+    Response(
+        "Russia's security capacity halved",
+        metric="ca_alignment_RUS",
+        sign=-1,
+        events=(
+            {
+                "date": "2023-01-01",
+                "kind": "capacity_shock",
+                "power": "RUS",
+                "domain": "security",
+                "factor": 0.5,
+            },
+        ),
+    ),
+    Response(
+        "China's economic effort doubled",
+        ("powers.CHN.effort.economy=0.75",),
+        "ca_share_CHN_economy",
+        +1,
+    ),
+    Response(
+        "China's economic effort doubled",
+        ("powers.CHN.effort.economy=0.75",),
+        "ca_alignment_CHN",
+        +1,
+    ),
+)
+
+
+def scenario_of(
+    response: Response, base: str = "central_asia_2023", baseline: bool = False
+) -> Scenario:
+    """The scenario a response runs (or, with ``baseline``, the one it is compared with)."""
+    from pydantic import TypeAdapter
+
+    from multipolar.config.schema import Event
+
+    if baseline:
+        return load_scenario(base, list(response.baseline))
+    spec = load_scenario(response.variant or base, list(response.changes))
+    if response.events:
+        extra = tuple(TypeAdapter(Event).validate_python(e) for e in response.events)
+        spec = spec.model_copy(update={"events": spec.events + extra})
+    return spec
 
 
 def effect(baseline: dict[str, np.ndarray], changed: dict[str, np.ndarray], metric: str) -> Effect:

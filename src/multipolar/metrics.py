@@ -14,6 +14,9 @@ DataCollector:
 - ``ca_share_<P>_<domain>``: P's share of the domain's influence summed over the focus
   states' territory (the five Central Asian republics); ``ca_share_<P>`` their mean.
 - ``ca_alignment_<P>``: the focus states' mean alignment with P.
+- ``ca_level_<domain>``: all powers' influence in the domain over the focus states'
+  territory, as a mean density over the fixed reference density (a shock to any power
+  shows here in absolute terms, where shares would hide a shock common to all).
 - ``rivalry_<a>_<b>_ca``: the contest index of the watched pair (mechanism 5), the mean of
   ``rivalry_<a>_<b>_ca_<domain>``; ``partnership_<a>_<b>``: their partnership in force.
 """
@@ -117,6 +120,10 @@ def model_reporters(model: MultipolarModel) -> dict[str, Callable[[Any], Any]]:
     }
     for power, i in index.items():
         reporters[f"pole_share_{power}"] = lambda m, i=i: float(pole_view(_followers(m))[0][i])
+    for j, domain in enumerate(DOMAINS):
+        reporters[f"ca_level_{domain}"] = lambda m, j=j: float(
+            m.readings.mean_level(_focus(m))[:, j].sum()
+        )
     for power, i in index.items():
         reporters[f"ca_share_{power}"] = lambda m, i=i: float(shares(m)[i].mean())
         for j, domain in enumerate(DOMAINS):

@@ -61,6 +61,16 @@ class Readings:
             return zero, zero
         return self._levels[:, 0, label], self._levels[:, 1, label]
 
+    def mean_level(self, states: Iterable[str]) -> np.ndarray:
+        """Each power's influence over several states' land, as a mean density over the
+        reference: (n_powers, 2); 0 for states with no land in the grid."""
+        labels = [self._layout.label[s] for s in states if s in self._layout.label]
+        cells = self._layout.cell_counts[labels].sum() if labels else 0
+        if cells == 0:
+            return np.zeros((self.n_powers, len(DOMAINS)))
+        total = self.totals([s for s in states if s in self._layout.label])
+        return total / cells / np.where(self.reference > 0, self.reference, np.inf)
+
     def influence(self, states: Iterable[str]) -> np.ndarray:
         """Influence summed over each state's cells: (n_states, n_powers, 2)."""
         return np.array(

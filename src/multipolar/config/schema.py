@@ -136,7 +136,7 @@ InstrumentKind = Literal["territory", "bases", "projects", "organizations", "lin
 INSTRUMENT_KINDS: tuple[str, ...] = get_args(InstrumentKind)
 
 
-def _default_instruments() -> dict[Domain, dict[InstrumentKind, NonNegative]]:
+def _default_instruments() -> dict[Domain, dict[InstrumentKind, Weight]]:
     return {domain: dict.fromkeys(INSTRUMENT_KINDS, 1.0) for domain in ("security", "economy")}
 
 
@@ -151,7 +151,7 @@ class PowerSpec(_Strict):
     effort: dict[Domain, Fraction] = Field(
         default_factory=lambda: {"security": 0.5, "economy": 0.5}
     )
-    instruments: dict[Domain, dict[InstrumentKind, NonNegative]] = Field(
+    instruments: dict[Domain, dict[InstrumentKind, Weight]] = Field(
         default_factory=_default_instruments
     )
     near_abroad: tuple[str, ...] = ()
@@ -211,7 +211,7 @@ class SiteSize(_Strict):
     within a kind matter, and they must share a unit there.
     """
 
-    value: Positive
+    value: Annotated[float, Field(gt=0.0, le=1e9, strict=True)]
     unit: SizeUnit
     year: Year
     source: Text
@@ -343,7 +343,7 @@ class ParameterChangeEvent(_EventBase):
 
     kind: Literal["parameter_change"]
     key: Text
-    value: float
+    value: Annotated[float, Field(strict=True)]  # its range is the range of ``key``
 
 
 class AlignmentShockEvent(_EventBase):
@@ -356,8 +356,8 @@ class AlignmentShockEvent(_EventBase):
     kind: Literal["alignment_shock"]
     state: Text
     power: Text
-    delta: Annotated[float, Field(ge=-10.0, le=10.0)]
-    half_life_months: Annotated[float, Field(gt=0.0, le=1200.0)] = 24.0
+    delta: Annotated[float, Field(ge=-10.0, le=10.0, strict=True)]
+    half_life_months: Annotated[float, Field(gt=0.0, le=1200.0, strict=True)] = 24.0
 
 
 _EVENT_MODELS = (
@@ -429,15 +429,19 @@ class ChannelDiffusion(_Strict):
 
 
 class DiffusionSpec(_Strict):
-    """Explicit diffusion of the influence fields (docs/model.md §7.9).
+    """Diffusion of the influence fields (docs/model.md §7.9).
 
-    ``substeps`` explicit updates advance the fields by one month, so ``dt = 1 / substeps``
-    months; ``"auto"`` picks the fewest substeps that keep every channel stable, with
-    ``safety`` as margin.
+    ``substeps`` steps of ``scheme`` advance the fields by one month, so
+    ``dt = 1 / substeps`` months. ``"auto"``: for the explicit scheme, the fewest substeps
+    that keep every channel stable, with ``safety`` as margin; for the implicit scheme
+    (stable and non-negative at any ``dt``), the fewest with ``dt * max(decay) <=
+    accuracy``, which does not depend on the resolution (``substeps_for``).
     """
 
+    scheme: Literal["explicit", "implicit"] = "implicit"
     substeps: Annotated[int, Field(ge=1, le=10_000, strict=True)] | Literal["auto"] = "auto"
     safety: Annotated[float, Field(ge=0.05, le=1.0, strict=True)] = 0.9
+    accuracy: Annotated[float, Field(gt=0.0, le=1.0, strict=True)] = 0.05
     security: ChannelDiffusion = Field(
         default_factory=lambda: ChannelDiffusion(diffusivity=0.5, decay=0.2)
     )
@@ -455,11 +459,11 @@ class AlignmentSpec(_Strict):
     hedging: Fraction = 1.0
     threat_weight: Weight = 0.3
     institution_weight: Weight = 0.5
-    suspended_penalty: NonNegative = 1.0
+    suspended_penalty: Weight = 1.0
     security_need: Fraction = 0.5
     economy_need: Fraction = 0.5
     initial_tie_weight: Weight = 1.0
-    noise: Annotated[float, Field(ge=0.0, le=1.0, strict=True)] = 0.05
+    noise: Annotated[float, Field(ge=0.0, le=5.0, strict=True)] = 0.2
     noise_persistence: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.9
 
 
@@ -473,7 +477,7 @@ class CapabilitySpec(_Strict):
 class SecurityDilemmaSpec(_Strict):
     """The security dilemma and 'indivisible security' (mechanism 2)."""
 
-    response: Weight = 0.5
+    response: Weight = 1.0
     enlargement_response: Weight = 0.3
     enlargement_decay_months: Annotated[float, Field(ge=1.0, le=1200.0, strict=True)] = 24.0
 
