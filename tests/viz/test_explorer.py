@@ -63,3 +63,22 @@ def test_bundled_choices_and_unknown_names() -> None:
     assert "central_asia_2023" in choices and "ukraine_war_drain" in choices
     with pytest.raises(ValueError, match="unknown scenario"):
         ExplorerModel(scenario_name="no_such_scenario", backend="numpy")
+
+
+def test_effort_sliders_stop_where_the_other_domain_leaves_off() -> None:
+    from multipolar.viz.explorer import control_range
+
+    base = load_scenario()
+    low, high = control_range(base, "russia_security")
+    assert low == 0.0
+    assert high == pytest.approx(1.0 - base.powers["RUS"].effort["economy"])
+    assert control_range(base, "partnership") == (0.0, 1.0)
+
+
+def test_values_the_scenario_rejects_fall_back_with_the_reason() -> None:
+    base = load_scenario()
+    too_much = 1.0 - base.powers["RUS"].effort["economy"] + 0.2
+    model = ExplorerModel(russia_security=too_much, seed=5, backend="numpy")
+    assert "effort" in model.rejected
+    assert model.params.powers["RUS"].effort == base.powers["RUS"].effort
+    assert model.params.run.seed == 5  # the seed still applies

@@ -21,6 +21,7 @@ from multipolar.viz.components import InfluenceMap, StatesPanel, TimeSeries  # n
 from multipolar.viz.explorer import (  # noqa: E402
     CONTROLS,
     ExplorerModel,
+    control_range,
     default_choice,
     initial_values,
     scenario_choices,
@@ -32,7 +33,8 @@ __all__ = ["model_params", "page"]
 def _model_params() -> dict[str, object]:
     choices = scenario_choices()
     first = default_choice()
-    values = initial_values(load_scenario(choices[first]))
+    scenario = load_scenario(choices[first])
+    values = initial_values(scenario)
     params: dict[str, object] = {
         "scenario_name": {
             "type": "Select",
@@ -42,13 +44,14 @@ def _model_params() -> dict[str, object]:
         },
         "seed": {
             "type": "InputText",
-            "value": str(load_scenario(choices[first]).run.seed),
+            "value": str(scenario.run.seed),
             "label": "Seed",
         },
         "diffusion": Slider("Diffusion (× the scenario's diffusivity)", 1.0, 0.25, 3.0, 0.05),
     }
     for name, (_, label) in CONTROLS.items():
-        params[name] = Slider(label, round(values[name], 4), 0.0, 1.0, 0.01)
+        low, high = control_range(scenario, name)
+        params[name] = Slider(label, round(values[name], 4), low, high, 0.01)
     return params
 
 

@@ -131,6 +131,8 @@ def StatesPanel(model: Any) -> None:
             f"<td>{', '.join(marker.memberships) or '–'}</td></tr>"
         )
     with solara.Column(gap="2px"):
+        if getattr(model, "rejected", ""):
+            solara.Warning(f"controls not applied: {model.rejected}", dense=True)
         solara.Text(in_force(model), classes=["multipolar-in-force"], style={"font-size": "12px"})
         solara.HTML(
             tag="div",

@@ -11,7 +11,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from multipolar.config import DOMAINS, Scenario, bundled_scenarios, load_scenario, override
+from multipolar.config import (
+    DOMAINS,
+    Scenario,
+    ScenarioError,
+    bundled_scenarios,
+    load_scenario,
+    override,
+)
 from multipolar.model import MultipolarModel
 
 __all__ = [
@@ -19,6 +26,7 @@ __all__ = [
     "ENV_BACKEND",
     "ENV_SCENARIO",
     "ExplorerModel",
+    "control_range",
     "initial_values",
     "scenario_choices",
 ]
@@ -69,6 +77,17 @@ def initial_values(scenario: Scenario) -> dict[str, float]:
     return values
 
 
+def control_range(scenario: Scenario, name: str) -> tuple[float, float]:
+    """The slider's bounds: 0 to 1, or for an effort, up to what the other domains leave."""
+    key = CONTROLS[name][0]
+    parts = key.split(".")
+    if parts[0] == "powers" and parts[2] == "effort":
+        efforts = scenario.powers[parts[1]].effort
+        others = sum(v for d, v in efforts.items() if d != parts[3])
+        return 0.0, round(max(0.0, 1.0 - others), 4)
+    return 0.0, 1.0
+
+
 class ExplorerModel(MultipolarModel):
     """A :class:`MultipolarModel` built from a scenario choice and the page's control values.
 
@@ -83,6 +102,10 @@ class ExplorerModel(MultipolarModel):
         backend: Diffusion backend; None takes ``MULTIPOLAR_VIZ_BACKEND`` or ``auto``.
         scenario: Mesa's Reset passes its own experiment record here; it carries no values
             of ours and is ignored (the values come from the controls).
+
+    Controls the scenario rejects (an effort that would make a power's efforts sum above 1 in
+    the chosen scenario) are dropped: the model runs the scenario's own values and keeps the
+    reason in ``rejected``, which the page shows.
     """
 
     def __init__(
@@ -117,7 +140,13 @@ class ExplorerModel(MultipolarModel):
                 overrides[f"diffusion.{domain}.diffusivity"] = current * float(diffusion)
         if seed not in (None, ""):
             overrides["run.seed"] = int(str(seed).strip())
-        spec = override(base, overrides, label="controls") if overrides else base
+        self.rejected = ""
+        try:
+            spec = override(base, overrides, label="controls") if overrides else base
+        except ScenarioError as error:  # e.g. efforts summing above 1 in another scenario
+            self.rejected = str(error)
+            seed_only = {k: v for k, v in overrides.items() if k == "run.seed"}
+            spec = override(base, seed_only, label="controls") if seed_only else base
         super().__init__(scenario=spec, backend=backend or os.environ.get(ENV_BACKEND, "auto"))
         self.scenario_name = name
         self.controls = {**initial_values(spec), "diffusion": float(diffusion)}
