@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from multipolar.mechanisms.instruments import imputed_sites
+
 if TYPE_CHECKING:
     from multipolar.model import MultipolarModel
 
@@ -487,6 +489,7 @@ def fill_run(model: MultipolarModel, folder: Path, extra: dict[str, Any] | None 
         "grid_shape": list(model.geography.country.shape),
         "channels": model.channels,
         "imputed_military_share_of_gdp": model.capabilities.imputed_military_share,
+        "imputed_site_sizes": imputed_sites(model.world),
         "versions": package_versions(),
         "git_revision": _git_revision(),
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
