@@ -133,7 +133,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     table.write_csv(folder / "sensitivity.csv")
     chart = bar_chart(table, folder / "sensitivity.png")
-    rows = [[v if isinstance(v, str) else f"{v:.3f}" for v in row] for row in table.iter_rows()]
+    rows = [[v if isinstance(v, str) else f"{v:.3g}" for v in row] for row in table.iter_rows()]
     print(format_table(table.columns, rows))
     print(f"outputs: {folder / 'sensitivity.csv'}, {chart}")
     return 0

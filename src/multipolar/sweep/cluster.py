@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -50,6 +51,7 @@ def dask_executor(
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
+                    silence_logs=logging.ERROR,  # shutdown chatter is not the user's concern
                 )
             )
             client = stack.enter_context(Client(cluster))
