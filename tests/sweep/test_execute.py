@@ -47,6 +47,8 @@ def test_local_sweep_writes_every_run_once(write_sweep, serial, tmp_path):
     )
     with pytest.raises(FileNotFoundError):
         load(out, "basins")
+    with pytest.raises(ValueError, match="unknown table"):
+        load(out, "../model")
 
 
 def test_parameters_reach_the_model(write_sweep, serial, tmp_path):
@@ -63,6 +65,9 @@ def test_an_existing_sweep_folder_needs_resume(write_sweep, serial, tmp_path):
     run_sweep(path, serial, out=tmp_path / "out")
     with pytest.raises(ScenarioError, match="pass --resume"):
         run_sweep(path, serial, out=tmp_path / "out")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ScenarioError, match="not a folder"):
+        run_sweep(path, serial, out=tmp_path / "file")
     other = write_sweep(months=1, name="other")
     with pytest.raises(ScenarioError, match="different sweep"):
         run_sweep(other, serial, out=tmp_path / "out", resume=True)

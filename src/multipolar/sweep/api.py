@@ -9,9 +9,11 @@ from pathlib import Path
 import polars as pl
 
 from multipolar.sweep.execute import SweepSummary, execute_sweep
-from multipolar.sweep.spec import Sweep, load_sweep
+from multipolar.sweep.spec import OPTIONAL_TABLES, Sweep, load_sweep
 
-__all__ = ["default_out_dir", "load", "run_sweep", "sweep_summary"]
+__all__ = ["TABLES", "default_out_dir", "load", "run_sweep", "sweep_summary"]
+
+TABLES = ("model", *OPTIONAL_TABLES)
 
 
 def default_out_dir(sweep: Sweep) -> Path:
@@ -94,8 +96,11 @@ def load(out_dir: str | Path, table: str = "model") -> pl.LazyFrame:
         table: ``model`` (default), or ``states``, ``basins``, ``events`` when kept.
 
     Raises:
+        ValueError: ``table`` is not one of the sweep tables.
         FileNotFoundError: the sweep kept no such table, or no run has completed yet.
     """
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; choose from {', '.join(TABLES)}")
     folder = Path(out_dir) / table
     if not any(folder.glob("part-*.parquet")):
         raise FileNotFoundError(f"{folder}: no results (table not kept, or no run completed)")

@@ -143,6 +143,8 @@ def _prepare(out: Path, sweep: Sweep, plan: Plan, resume: bool) -> None:
                 ]
             )
         return
+    if out.exists() and not out.is_dir():
+        raise ScenarioError([Problem(str(out), "", "exists and is not a folder")])
     if out.exists() and any(out.iterdir()):
         raise ScenarioError([Problem(str(out), "", "exists and is not a sweep folder")])
     out.mkdir(parents=True, exist_ok=True)
