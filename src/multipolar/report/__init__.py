@@ -32,16 +32,14 @@ def write_report(run_dir: Path, out: Path | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
-    from multipolar.report.figures import draw_figures
+    from multipolar.report.figures import draw_figures, republics
     from multipolar.report.markdown import render
     from multipolar.report.rundir import load_run
 
     run = load_run(Path(run_dir))
     out = Path(out) if out is not None else run.path / "report"
     figures = draw_figures(run, out)
-    from multipolar.report.figures import _republics
-
-    text = render(run, figures, out, _republics(run))
+    text = render(run, figures, out, republics(run))
     path = out / "report.md"
     path.write_text(text, encoding="utf-8")
     return path

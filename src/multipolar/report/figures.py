@@ -29,7 +29,7 @@ from multipolar.viz.series import (
 )
 from multipolar.viz.style import ORGANIZATION_COLORS, POWER_NAMES, power_color, rc_params
 
-__all__ = ["DPI", "FIGURES", "FigureSpec", "draw_figures", "run_window"]
+__all__ = ["DPI", "FIGURES", "FigureSpec", "draw_figures", "republics", "run_window"]
 
 DPI = 200
 
@@ -139,7 +139,8 @@ def _polarity(fig: Figure, run: RunData) -> None:
     plot_polarity(fig.add_subplot(), run.model)
 
 
-def _republics(run: RunData) -> list[str]:
+def republics(run: RunData) -> list[str]:
+    """The focus states of the run's scenario (the five Central Asian republics by default)."""
     states = run.scenario.get("states") or {}
     focus = run.scenario.get("metrics", {}).get("focus_role", "central_asia")
     found = [iso3 for iso3, spec in states.items() if spec.get("role") == focus]
@@ -147,14 +148,14 @@ def _republics(run: RunData) -> list[str]:
 
 
 def _alignment(fig: Figure, run: RunData) -> None:
-    republics = _republics(run)
-    axes = fig.subplots(1, len(republics), sharey=True, squeeze=False)[0]
-    plot_alignment(list(axes), run.states, run.powers, republics)
+    focus = republics(run)
+    axes = fig.subplots(1, len(focus), sharey=True, squeeze=False)[0]
+    plot_alignment(list(axes), run.states, run.powers, focus)
     names = {
         iso3: (spec or {}).get("name", iso3)
         for iso3, spec in run.scenario.get("states", {}).items()
     }
-    for ax, iso3 in zip(axes, republics, strict=False):
+    for ax, iso3 in zip(axes, focus, strict=False):
         ax.set_title(names.get(iso3, iso3))
     for ax in axes[1:]:
         ax.tick_params(labelleft=False)

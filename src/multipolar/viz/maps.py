@@ -20,7 +20,7 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
-from matplotlib.patches import Circle, Patch, Rectangle, Wedge
+from matplotlib.patches import Circle, Rectangle, Wedge
 from matplotlib.transforms import Affine2D
 
 from multipolar.viz import outlines
@@ -318,9 +318,3 @@ def draw_channel_map(
         bar.set_label(f"{channel} influence (log scale)", fontsize=7)
         bar.ax.tick_params(labelsize=6.5)
     return image
-
-
-def power_legend(ax: Axes, powers: Sequence[str], **kwargs: object) -> None:
-    """A legend of the powers' colours."""
-    handles = [Patch(color=power_color(p, powers), label=POWER_NAMES.get(p, p)) for p in powers]
-    ax.legend(handles=handles, **kwargs)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from multipolar.viz.explorer import ENV_BACKEND, ENV_SCENARIO
 
-__all__ = ["PortInUseError", "app_path", "check_port", "serve_command"]
+__all__ = ["PortInUseError", "app_path", "check_port", "serve_command", "serve_environment"]
 
 
 class PortInUseError(OSError):
