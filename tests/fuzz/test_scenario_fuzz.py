@@ -180,3 +180,55 @@ def test_the_unmutated_base_runs_finite() -> None:
     scenario = validate_layered(BASE, full_checks)
     assert math.isclose(scenario.geography.resolution, 1.0)
     _run_two_months(scenario)
+
+
+LITERALS = st.one_of(
+    st.sampled_from(
+        [
+            "1e308",
+            "-1e308",
+            "nan",
+            "inf",
+            "0",
+            "-0.0",
+            "1" * 5000,
+            "'0.2'",
+            "true",
+            "[1, [2]]",
+            "{a = 1}",
+            "2024-13-01",
+            "2024-02-01",
+            '"auto"',
+            "[",
+            "'",
+            "",
+        ]
+    ),
+    st.text(alphabet="0123456789.-e+[]{}=\"' abcxyz_", max_size=12),
+)
+
+
+@settings(
+    parent=settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci")),
+    max_examples=40,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    key=st.one_of(
+        st.sampled_from([".".join(map(str, p)) for p in PATHS]),
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz._0123456789-", max_size=20),
+    ),
+    value=LITERALS,
+)
+def test_any_set_on_the_command_line_is_ok_or_bad_input(
+    key: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from multipolar import cli
+
+    capsys.readouterr()
+    code = cli.main(["validate", str(default_scenario_path()), f"--set={key}={value}"])
+    err = capsys.readouterr().err
+    assert code in (0, 2), err
+    assert "Traceback" not in err and "internal error" not in err
+    if code == 2:
+        assert err.startswith("--set ") or err.startswith(str(default_scenario_path().parent))
