@@ -105,8 +105,11 @@ def load_checkpoint(folder: Path) -> tuple[MultipolarModel, RunSettings]:
     try:
         with open(path, "rb") as handle:
             state = _Unpickler(handle).load()
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as error:
-        raise CheckpointError(f"{path}: cannot read the checkpoint: {error}") from None
+    except Exception as error:  # noqa: BLE001 - any failure to unpickle is a bad checkpoint
+        raise CheckpointError(
+            f"{path}: cannot read the checkpoint ({type(error).__name__}: {error}); it may come "
+            "from another version of multipolar"
+        ) from None
     if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
         raise CheckpointError(f"{path}: not a checkpoint of this version of multipolar")
     return state["model"], state["settings"]
