@@ -104,6 +104,15 @@ def test_missing_scenario_and_top_level_keys_are_reported(write_sweep):
     assert f"{path}: sweep: missing [sweep] table" in lines
 
 
+def test_a_missing_scenario_is_named(write_sweep):
+    path = write_sweep(
+        '[sweep]\nname = "m"\nscenario = "atlantis.toml"\nmonths = 1\n'
+        '[sweep.parameters]\n"alignment.rate" = [0.1]\n'
+    )
+    (line,) = _problems(path)
+    assert line.startswith(f"{path}: sweep.scenario: no scenario 'atlantis.toml'")
+
+
 def test_invalid_toml_is_one_line(write_sweep):
     path = write_sweep("[sweep\nname=")
     (line,) = _problems(path)

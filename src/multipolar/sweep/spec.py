@@ -195,6 +195,9 @@ def load_sweep(
     if problems:
         raise ScenarioError(problems)
     scenario_path = _resolve_scenario(settings.scenario, path.parent)
+    if not scenario_path.is_file():
+        message = f"no scenario {settings.scenario!r} next to this file or among the bundled ones"
+        raise ScenarioError([Problem(label, "sweep.scenario", message)])
     base = load_scenario(scenario_path, [*settings.set, *overrides])
     parameters, found = _check_parameters(settings, base)
     problems += [Problem(label, key, message) for key, message in found]
