@@ -1,11 +1,14 @@
 """Solara components of the browser view: the map, the time series and the states panel.
 
-Each reads the model after every step through Mesa's ``update_counter`` and draws with the
-same matplotlib functions as the report, so the page and the paper figures agree.
+Each reads the model after every step through Mesa's ``update_counter``. The map is drawn
+by the same matplotlib functions as the report's figures, so the page and the paper agree;
+the time series go to the browser as an ECharts option (see :mod:`.echarts`), which keeps a
+redraw cheap.
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import matplotlib
@@ -15,11 +18,12 @@ from mesa.visualization.utils import update_counter
 
 from multipolar.viz import live
 from multipolar.viz.echarts import series_option
+from multipolar.viz.explorer import CONTROLS, initial_values
 from multipolar.viz.maps import draw_channel_map, draw_leading_map
 from multipolar.viz.series import CENTRAL_ASIA
 from multipolar.viz.style import POWER_NAMES, mix_colors, power_color, rc_params
 
-__all__ = ["InfluenceMap", "StatesPanel", "StepInfo", "TimeSeries"]
+__all__ = ["InfluenceMap", "StatesPanel", "StepInfo", "TimeSeries", "in_force"]
 
 LEADING = "leading power"
 _DPI = 90
@@ -40,8 +44,6 @@ def StepInfo(model: Any) -> None:
 
 def in_force(model: Any) -> str:
     """The controlled parameters as the model holds them, e.g. ``Russia–China partnership 0.60``."""
-    from multipolar.viz.explorer import CONTROLS, initial_values
-
     params = getattr(model, "params", None)
     if params is None:
         return ""
@@ -98,10 +100,11 @@ def TimeSeries(model: Any) -> None:
     states = live.states_frame(model)
     powers = list(model.powers)
     params = getattr(model, "params", None)
+    role = getattr(getattr(params, "metrics", None), "focus_role", "central_asia")
     focus = [
         iso3
         for iso3, spec in (getattr(params, "states", None) or {}).items()
-        if getattr(spec, "role", "") == "central_asia"
+        if getattr(spec, "role", "") == role
     ] or list(CENTRAL_ASIA)
     solara.FigureEcharts(
         option=series_option(frame, states, powers, focus),
@@ -112,7 +115,10 @@ def TimeSeries(model: Any) -> None:
 
 @solara.component
 def StatesPanel(model: Any) -> None:
-    """Each state's alignment (a colour bar over the powers) and its memberships."""
+    """Each state's alignment (a colour bar over the powers) and its memberships.
+
+    The code's tooltip gives the state's name; the rows follow the scenario's order.
+    """
     update_counter.get()
     powers = list(model.powers)
     rows = []
@@ -126,9 +132,10 @@ def StatesPanel(model: Any) -> None:
         )
         share = " · ".join(f"{p} {w:.2f}" for p, w in zip(powers, weights, strict=True))
         rows.append(
-            f'<tr><td style="color:rgb({r},{g},{b});font-weight:bold">{marker.iso3}</td>'
+            f'<tr><td title="{escape(marker.name or marker.iso3)}" '
+            f'style="color:rgb({r},{g},{b});font-weight:bold">{escape(marker.iso3)}</td>'
             f"<td>{cells}</td><td style='font-size:11px'>{share}</td>"
-            f"<td>{', '.join(marker.memberships) or '–'}</td></tr>"
+            f"<td>{escape(', '.join(marker.memberships)) or '–'}</td></tr>"
         )
     with solara.Column(gap="2px"):
         if getattr(model, "rejected", ""):
