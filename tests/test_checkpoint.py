@@ -67,3 +67,23 @@ def test_damaged_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
         load_checkpoint(tmp_path)
     with pytest.raises(CheckpointError, match="cannot read"):
         load_checkpoint(tmp_path / "missing")
+
+
+def test_a_checkpoint_from_other_package_versions_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multipolar.checkpoint as checkpoint
+    from multipolar.config import load_scenario
+    from multipolar.model import MultipolarModel
+    from multipolar.runner import RunSettings
+
+    model = MultipolarModel(
+        scenario=load_scenario(None, ["geography.resolution=1.0"]), backend="numpy"
+    )
+    checkpoint.save_checkpoint(tmp_path, model, RunSettings(total=3, seed=0))
+    loaded, settings = load_checkpoint(tmp_path)
+    assert loaded.steps == model.steps and settings.total == 3
+    real = checkpoint.package_versions()
+    monkeypatch.setattr(checkpoint, "package_versions", lambda: {**real, "numpy": "0.0"})
+    with pytest.raises(CheckpointError, match=r"numpy .* -> 0\.0"):
+        load_checkpoint(tmp_path)

@@ -11,6 +11,8 @@ replaces three kinds of objects by references that are rebuilt on loading:
 
 ``cloudpickle`` pickles the DataCollector's reporter lambdas. The file is written to a
 temporary name and renamed, so a kill while writing leaves the previous checkpoint intact.
+It records the package versions, and a resume with other versions is refused: the promise
+is outputs bitwise identical to an uninterrupted run's.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import cloudpickle
 import numpy as np
 
-from multipolar.io import CHECKPOINT
+from multipolar.io import CHECKPOINT, package_versions
 from multipolar.kernels import Backend, get_backend
 
 if TYPE_CHECKING:
@@ -87,7 +89,12 @@ def save_checkpoint(folder: Path, model: MultipolarModel, settings: RunSettings)
     temporary = path.with_name(f"{CHECKPOINT}.tmp-{os.getpid()}")
     with open(temporary, "wb") as handle:
         _Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(
-            {"version": CHECKPOINT_VERSION, "model": model, "settings": settings}
+            {
+                "version": CHECKPOINT_VERSION,
+                "packages": package_versions(),
+                "model": model,
+                "settings": settings,
+            }
         )
         handle.flush()
         os.fsync(handle.fileno())
@@ -112,4 +119,15 @@ def load_checkpoint(folder: Path) -> tuple[MultipolarModel, RunSettings]:
         ) from None
     if not isinstance(state, dict) or state.get("version") != CHECKPOINT_VERSION:
         raise CheckpointError(f"{path}: not a checkpoint of this version of multipolar")
+    now = package_versions()
+    changed = [
+        f"{name} {was} -> {now.get(name)}"
+        for name, was in state.get("packages", {}).items()
+        if now.get(name) != was
+    ]
+    if changed:
+        raise CheckpointError(
+            f"{path}: written with other package versions ({', '.join(changed)}); resume it "
+            "in the environment that started it, so the outputs stay bitwise identical"
+        )
     return state["model"], state["settings"]
