@@ -139,27 +139,22 @@ def test_a_run_that_raises_is_recorded_and_the_others_complete(
     assert "2 failed" in summary.line()
 
 
-def test_non_finite_metrics_fail_the_run(write_sweep, serial, tmp_path, monkeypatch):
-    real = sweep_tasks.run_one
+def test_a_run_going_non_finite_fails_at_that_month(write_sweep, serial, tmp_path, monkeypatch):
+    from multipolar.model import MultipolarModel
 
-    def poisoned(context, run):
-        output = real(context, run)
-        model = output.tables["model"]
-        column = next(c for c in model.columns if c.startswith("ca_share_"))
-        model = model.with_columns(
-            pl.when(pl.col("step") == 1).then(float("nan")).otherwise(pl.col(column)).alias(column)
-        )
-        sweep_tasks._check_finite(model)
-        return output
+    real_step = MultipolarModel.step
 
-    monkeypatch.setattr(sweep_tasks, "run_one", poisoned)
-    summary = sweep_summary(write_sweep(), serial, out=tmp_path / "out")
+    def poisoned(model):
+        real_step(model)
+        if model.steps == 2:  # as if a metric recorded this month were NaN
+            name, series = next(iter(model.datacollector.model_vars.items()))
+            series[-1] = float("nan")
+
+    monkeypatch.setattr(MultipolarModel, "step", poisoned)
+    summary = sweep_summary(write_sweep(months=3), serial, out=tmp_path / "out")
     assert summary.failed == 4
     errors = _runs(tmp_path / "out")["error"].to_list()
-    assert all(
-        e.startswith("NonFiniteRunError: non-finite ca_share_") and e.endswith("step 1")
-        for e in errors
-    )
+    assert all(e.startswith("NonFiniteError: non-finite value in 2023-03 (step 2)") for e in errors)
 
 
 def test_metric_patterns_select_model_columns(write_sweep, serial, tmp_path):

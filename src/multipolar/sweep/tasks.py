@@ -27,7 +27,6 @@ from multipolar.sweep.plan import PlannedRun, column_value
 
 __all__ = [
     "RECORD_SCHEMA",
-    "NonFiniteRunError",
     "SupersededError",
     "RunContext",
     "RunOutput",
@@ -52,10 +51,6 @@ _MAX_ERROR = 2000
 
 class SupersededError(RuntimeError):
     """A newer driver took over the sweep folder; this task's results were discarded."""
-
-
-class NonFiniteRunError(ArithmeticError):
-    """A run produced NaN or infinite metrics (for example an unstable diffusion)."""
 
 
 @dataclass(frozen=True)
@@ -114,22 +109,26 @@ def run_one(context: RunContext, run: PlannedRun) -> RunOutput:
     """Run one model and return what the sweep keeps of it.
 
     Raises:
-        NonFiniteRunError: a metric of the model table is NaN or infinite.
+        NonFiniteError: a quantity became NaN or infinite (checked every month, so a
+            run that blows up stops there).
         ValueError: a metric pattern matches no column of the model table.
     """
     from multipolar.config import override
+    from multipolar.guards import FiniteGuard
     from multipolar.io import model_tables
     from multipolar.model import MultipolarModel
 
     scenario = override(context.base, run.values(), label="sweep") if run.params else context.base
     model = MultipolarModel(scenario=scenario, backend=_backend(context.backend), rng=run.seed)
+    guard = FiniteGuard()
+    guard.check(model)
     start = time.perf_counter()
     for _ in range(context.months):
         model.step()
+        guard.check(model)
     steps_s = time.perf_counter() - start
     tables = model_tables(model)
     tables["model"] = _keep_metrics(tables["model"], context.metrics)
-    _check_finite(tables["model"])
     fields = np.array(model.field.to_host()) if context.fields else None
     kept = {name: tables[name] for name in context.tables}
     return RunOutput(kept, fields, model.backend.name, steps_s)
@@ -148,18 +147,6 @@ def _keep_metrics(frame: pl.DataFrame, patterns: tuple[str, ...]) -> pl.DataFram
         if c not in index and any(fnmatch.fnmatchcase(c, p) for p in patterns)
     ]
     return frame.select(*index, *kept)
-
-
-def _check_finite(frame: pl.DataFrame) -> None:
-    floats = [c for c, t in frame.schema.items() if t.is_float()]
-    if not floats:
-        return
-    bad = frame.select(floats).select(pl.all().is_finite().not_().any())
-    names = [c for c in floats if bad[c][0]]
-    if names:
-        first = frame.filter(pl.any_horizontal(pl.col(names).is_finite().not_()))["step"][0]
-        shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
-        raise NonFiniteRunError(f"non-finite {shown} from step {first}")
 
 
 def _with_run_columns(
