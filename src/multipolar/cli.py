@@ -128,6 +128,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
               "in the scenarios that extend it)")
         return 0
     scenario = load_scenario(args.scenario, args.overrides)
+    from multipolar.config.checks import scheme_warnings
+
+    for key, message in scheme_warnings(scenario):
+        print(f"{args.scenario}: {'.'.join(map(str, key))}: warning: {message}", file=sys.stderr)
     if args.print:
         print(json.dumps(scenario.model_dump(mode="json", exclude_none=True), indent=2))
     else:

@@ -5,6 +5,10 @@ assembled on the device from a small per-label table plus a few point cells, the
 diffuses, and only zonal sums per country and per basin (small arrays) come back to the
 host. A host copy of the fields is made only when somebody asks (the browser view, the
 final ``fields_final.npz``), at most once per step.
+
+The field owns two field-sized buffers and ping-pongs between them: each ``advance``
+writes into the one not holding the current fields (``diffuse(..., out=)``), so stepping
+month by month touches no fresh memory.
 """
 
 from __future__ import annotations
@@ -13,13 +17,23 @@ import numpy as np
 
 from multipolar.geography import Geography
 from multipolar.kernels import Backend
+from multipolar.kernels.contract import check_scheme
 from multipolar.sources import SourceBatch
 
 __all__ = ["InfluenceField"]
 
 
 class InfluenceField:
-    """K influence channels over a geography, advanced by one backend."""
+    """K influence channels over a geography, advanced by one backend.
+
+    Args:
+        backend: The diffusion backend; the fields live on its device.
+        geography: Rasters of the region (conductance, country and basin labels).
+        diffusivity_cells: Diffusivity per channel, in cells² per month.
+        decay: Decay rate per channel, per month.
+        substeps: Steps per month (``dt = 1 / substeps`` months).
+        scheme: ``"explicit"`` or ``"implicit"`` (see :mod:`multipolar.kernels.contract`).
+    """
 
     def __init__(
         self,
@@ -28,9 +42,16 @@ class InfluenceField:
         diffusivity_cells: np.ndarray,
         decay: np.ndarray,
         substeps: int,
+        *,
+        scheme: str = "explicit",
     ) -> None:
+        """Allocate the fields, sources and buffers on the backend; see the class docstring."""
+        check_scheme(scheme)
+        if substeps < 1:
+            raise ValueError(f"substeps must be at least 1, got {substeps}")
         self.backend = backend
         self.geography = geography
+        self.scheme = scheme
         self.n_channels = len(diffusivity_cells)
         self.substeps = substeps
         self.dt = 1.0 / substeps
@@ -39,6 +60,7 @@ class InfluenceField:
         xp = backend.xp
         shape = (self.n_channels, *geography.country.shape)
         self.u = backend.asarray(np.zeros(shape, dtype=np.float32))
+        self._spare = backend.asarray(np.zeros(shape, dtype=np.float32))
         self.s = backend.asarray(np.zeros(shape, dtype=np.float32))
         self.c = backend.asarray(geography.conductance.astype(np.float32))
         self._country = backend.asarray(geography.country.astype(np.int32))
@@ -57,10 +79,17 @@ class InfluenceField:
             self.s[idx] += self.backend.asarray(batch.values)
 
     def advance(self, months: int = 1) -> None:
-        """Diffuse for ``months`` months (``substeps`` explicit updates each)."""
-        self.u = self.backend.diffuse(
-            self.u, self.c, self.s, self.D, self.lam, self.dt, self.substeps * months
-        )
+        """Diffuse for ``months`` months (``substeps`` steps of the scheme each).
+
+        The result goes into the spare buffer, which then holds the fields; the previous
+        fields' buffer becomes the spare.
+        """
+        steps = self.substeps * months
+        out = self.backend.diffuse(
+            self.u, self.c, self.s, self.D, self.lam, self.dt, steps,
+            scheme=self.scheme, out=self._spare,
+        )  # fmt: skip
+        self._spare, self.u = self.u, out
         self.version += 1
 
     def country_sums(self) -> np.ndarray:
@@ -72,7 +101,14 @@ class InfluenceField:
         return self.backend.zonal_sum(self.u, self._basin, len(self.geography.basin_names))
 
     def to_host(self) -> np.ndarray:
-        """The fields as a NumPy array, copied from the device at most once per step."""
+        """The fields as a NumPy array, copied at most once per step.
+
+        The array is the caller's to keep: the field's own buffers are reused by later
+        steps, so a host backend's fields are copied too.
+        """
         if self._host is None or self._host[0] != self.version:
-            self._host = (self.version, self.backend.to_numpy(self.u))
+            host = self.backend.to_numpy(self.u)
+            if isinstance(self.u, np.ndarray) and np.may_share_memory(host, self.u):
+                host = host.copy()
+            self._host = (self.version, host)
         return self._host[1]

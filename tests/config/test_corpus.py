@@ -94,19 +94,25 @@ def test_fixed_substeps_beyond_the_cap_are_refused() -> None:
 
 def test_auto_substeps_have_a_cost_cap_with_estimate_and_way_out() -> None:
     # 0.05 degree: 720,000 cells; diffusivity 100 deg^2/month needs ~2e5 substeps a month
-    (line,) = set_problems("geography.resolution=0.05", "diffusion.security.diffusivity=100")
+    (line,) = set_problems(
+        "diffusion.scheme=explicit",
+        "geography.resolution=0.05",
+        "diffusion.security.diffusivity=100",
+    )
     assert line.startswith("--set diffusion.substeps: auto picks ")
     assert "above the cap of 10000" in line and "coarsen geography.resolution" in line
 
 
 def test_cells_times_substeps_cap_gives_an_estimate() -> None:
-    (line,) = set_problems("geography.resolution=0.025")
+    (line,) = set_problems("diffusion.scheme=explicit", "geography.resolution=0.025")
     assert "cell updates per channel per month" in line and "estimated" in line and " h " in line
     assert "coarsen geography.resolution" in line
 
 
 def test_unstable_fixed_substeps_say_how_many_are_needed() -> None:
-    (line, *_) = set_problems("diffusion.security.diffusivity=100", "diffusion.substeps=4")
+    (line, *_) = set_problems(
+        "diffusion.scheme=explicit", "diffusion.security.diffusivity=100", "diffusion.substeps=4"
+    )
     assert "unstable" in line and 'or "auto"' in line
 
 

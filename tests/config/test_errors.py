@@ -120,7 +120,7 @@ def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 
 def test_unstable_diffusion_names_channel_and_largest_dt(tmp_path: Path) -> None:
-    path = variant(tmp_path, "[diffusion]\nsubsteps = 2\n")
+    path = variant(tmp_path, '[diffusion]\nscheme = "explicit"\nsubsteps = 2\n')
     message = " | ".join(
         line for line in problems(path) if line.startswith(f"{path}: diffusion.substeps: ")
     )

@@ -21,6 +21,7 @@ from multipolar.timeline import step_of
 
 __all__ = [
     "BLAME",
+    "EXPLICIT_WARN_SUBSTEPS",
     "MAX_CELLS",
     "MAX_CELL_SUBSTEPS",
     "MAX_SUBSTEPS",
@@ -30,7 +31,10 @@ __all__ = [
     "check_parameters",
     "check_scenario",
     "grid_of",
+    "implicit_substeps",
+    "scheme_warnings",
     "stable_substeps",
+    "substeps_for",
 ]
 
 Finding = tuple[tuple[str | int, ...], str]
@@ -86,8 +90,65 @@ def stable_substeps(scenario: Scenario) -> int:
     return max(1, math.ceil(1.0 / (smallest * scenario.diffusion.safety)))
 
 
+EXPLICIT_WARN_SUBSTEPS = 1000
+"""Explicit substeps per month from which ``multipolar validate`` suggests the implicit scheme."""
+
+
+def implicit_substeps(scenario: Scenario) -> int:
+    """Substeps per month of the implicit scheme for ``diffusion.accuracy``.
+
+    The fewest with ``dt * max(decay) <= accuracy`` (docs/model.md): backward Euler then
+    misstates the decay of a transient by about ``accuracy / 2``, and a steady field not
+    at all. It does not depend on the resolution. Capped at the explicit scheme's stable
+    substeps, beyond which the implicit scheme buys nothing.
+    """
+    fastest = max(getattr(scenario.diffusion, d).decay for d in DOMAINS)
+    wanted = max(1, math.ceil(fastest / scenario.diffusion.accuracy - 1e-9))
+    return min(wanted, stable_substeps(scenario))
+
+
+def substeps_for(scenario: Scenario) -> int:
+    """Substeps per month the model takes: ``diffusion.substeps``, or ``"auto"`` by scheme.
+
+    ``"auto"`` is :func:`stable_substeps` for the explicit scheme (stability) and
+    :func:`implicit_substeps` for the implicit one (accuracy).
+    """
+    spec = scenario.diffusion
+    if spec.substeps != "auto":
+        return spec.substeps
+    return stable_substeps(scenario) if spec.scheme == "explicit" else implicit_substeps(scenario)
+
+
+def scheme_warnings(scenario: Scenario) -> list[Finding]:
+    """Advice for a valid scenario: an explicit scheme taking thousands of substeps a month.
+
+    The message estimates the run's cost (cells x channels x substeps x months) and the
+    implicit scheme's substeps.
+    """
+    spec = scenario.diffusion
+    if spec.scheme != "explicit":
+        return []
+    substeps = substeps_for(scenario)
+    if substeps < EXPLICIT_WARN_SUBSTEPS:
+        return []
+    height, width = grid_of(scenario).shape
+    channels = len(scenario.powers) * len(DOMAINS)
+    months = step_of(scenario.run.start, scenario.run.end)
+    updates = height * width * channels * substeps * months
+    hours = updates / NOMINAL_UPDATES_PER_S / 3600
+    return [
+        (
+            ("diffusion", "scheme"),
+            f"the explicit scheme takes {substeps} substeps a month here: {height * width} cells "
+            f"x {channels} channels x {substeps} substeps x {months} months = {updates:.3g} cell "
+            f'updates (about {hours:.3g} h on a 2-core CPU); diffusion.scheme = "implicit" takes '
+            f"{implicit_substeps(scenario)} substeps a month at any resolution",
+        )
+    ]
+
+
 def _check_stability(s: Scenario) -> Iterator[Finding]:
-    if s.diffusion.substeps == "auto":
+    if s.diffusion.substeps == "auto" or s.diffusion.scheme == "implicit":
         return
     dt = 1.0 / s.diffusion.substeps
     c_max = _max_conductance(s)
@@ -107,15 +168,21 @@ def _check_stability(s: Scenario) -> Iterator[Finding]:
 
 
 def _way_out(s: Scenario) -> str:
+    implicit = (
+        f'use diffusion.scheme = "implicit" ({implicit_substeps(s)} substeps a month), '
+        if s.diffusion.scheme == "explicit"
+        else ""
+    )
     return (
-        f"coarsen geography.resolution (now {s.geography.resolution:g} degree; the cost grows as "
-        "1/resolution^4), lower diffusion.security/economy.diffusivity, or shrink the region"
+        f"{implicit}coarsen geography.resolution (now {s.geography.resolution:g} degree; the "
+        "cost grows as 1/resolution^4), lower diffusion.security/economy.diffusivity, or "
+        "shrink the region"
     )
 
 
 def _check_cost(s: Scenario, cells: int) -> Iterator[Finding]:
     """Refuse diffusion settings that would take hours per month (or never finish)."""
-    substeps = stable_substeps(s) if s.diffusion.substeps == "auto" else s.diffusion.substeps
+    substeps = substeps_for(s)
     how = "auto picks" if s.diffusion.substeps == "auto" else "substeps ="
     if substeps > MAX_SUBSTEPS:
         yield (
