@@ -96,7 +96,9 @@ def plot_ca_shares(ax: Axes, frame: pl.DataFrame, powers: Sequence[str]) -> None
     ax.set_title("Influence over Central Asia")
     _mark_now(ax, x)
     _date_axis(ax)
-    ax.legend(ncol=2, loc="upper center", fontsize=6.5, handlelength=2.2)
+    ax.legend(
+        ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=6.5, handlelength=2.2
+    )
 
 
 def pretty_label(column: str) -> str:
