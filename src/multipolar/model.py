@@ -212,9 +212,9 @@ class MultipolarModel(mesa.Model):
     # ------------------------------------------------------------------ the phases
     def _apply_due_events(self, step: int) -> None:
         for event in self.schedule_of_events.due(step):
-            apply_event(self.world, event)
-            subject, detail = describe(event)
-            self.record(event.kind, subject, detail, "event")
+            if apply_event(self.world, event):
+                subject, detail = describe(event)
+                self.record(event.kind, subject, detail, "event")
 
     def _sources(self) -> SourceBatch:
         """This month's budgets, shared out over the instruments, as source densities."""
@@ -298,11 +298,10 @@ class MultipolarModel(mesa.Model):
             self.datacollector.add_table_row("states", row)
         sums = self.field.basin_sums().reshape(len(self.powers), len(DOMAINS), -1)
         cells = np.bincount(self.geography.basin.ravel(), minlength=sums.shape[-1])
-        area = self.geography.grid.cell_area_deg2
         for b, name in enumerate(self.geography.basin_names):
             if b == 0:
                 continue
-            density = sums[:, :, b] / max(cells[b], 1) / area
+            density = sums[:, :, b] / max(cells[b], 1)
             total = sums[:, :, b].sum(axis=1)
             shares = total / total.sum() if total.sum() > 0 else np.zeros(len(self.powers))
             row = {"step": step, "date": date, "basin": name, "cells": int(cells[b])}

@@ -54,6 +54,10 @@ def partner_alignment(
 ) -> np.ndarray:
     """Size-weighted mean alignment with each power of the hosts of its economic instruments.
 
+    Hosts are the states other than the great powers that a project's path crosses (by
+    their share of its cells) or that a link reaches; the stretch of a corridor inside a
+    great power's own territory does not count.
+
     Args:
         world: the world in force (active projects and links, their sizes).
         alignments: each state's alignment vector over the powers.
@@ -70,7 +74,9 @@ def partner_alignment(
             if site.domain != "economy":
                 continue
             hosts = project_hosts.get(site.id, {}) if section == "project" else {site.state: 1.0}
-            hosts = {h: w for h, w in hosts.items() if h in alignments}
+            hosts = {
+                h: w for h, w in hosts.items() if h in alignments and h not in world.params.powers
+            }
             if not hosts:
                 continue
             i = index[site.power]

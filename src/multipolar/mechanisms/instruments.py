@@ -79,7 +79,8 @@ def site_masses(world: World) -> dict[tuple[str, str], float]:
     move the median.
 
     A base that is ``part_of`` another shares that base's size evenly with its other
-    records, so garrisons reported together are not counted twice.
+    active records, so garrisons reported together are not counted twice and the troops of a
+    closed garrison stay with the base.
     """
     params = world.params
     all_sites = {"base": params.bases, "project": params.projects, "link": params.links}
@@ -104,7 +105,8 @@ def site_masses(world: World) -> dict[tuple[str, str], float]:
             key = (section, site.power, _domain_of(section, site))
             size = own.size.value if own.size is not None else median(sizes.get(key, [1.0]))
             members = groups.get(own.id, [own.id]) if section == "base" else [site.id]
-            masses[(section, site.id)] = size / len(members)
+            active = [m for m in members if m in world.active.get(section, ())]
+            masses[(section, site.id)] = size / len(active or members)
     return masses
 
 
