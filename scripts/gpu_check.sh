@@ -5,13 +5,17 @@
 #
 #   OUT=/some/folder bash scripts/gpu_check.sh      # default OUT: /tmp/multipolar_gpu_check
 #
-# Steps (each bounded by `timeout`, about 5 minutes in all):
+# Steps (each bounded by `timeout`, about 6 minutes in all):
 #   1. environment: GPU, driver, Python packages
-#   2. pytest -m gpu tests/kernels (the CuPy backend against the NumPy reference, and more)
+#   2. pytest -m gpu tests/kernels (the CuPy backend against the NumPy reference and sparse
+#      direct solves, explicit and implicit schemes, out= buffers, and more)
 #   3. bench: cupy, one pass per step and fused launches, 256^2 to 4096^2 x 6 channels
 #   4. bench: a B=64 ensemble at 256^2 in one call against 64 sequential B=1 calls
 #   5. bench: numba at 2048^2 x 6 on this machine's CPU, for comparison
-# Writes at most 8 flat files into $OUT: NN_*.log per step and bench_*.json.
+#   6. bench: cupy, the implicit scheme at 1024^2 to 4096^2 x 6
+#   7. bench: cupy, one-step explicit calls with out= at 2048^2 x 6
+#   8. bench: cupy, whole months at 0.25 to 0.01 degree, both schemes (time per month)
+# Writes at most 12 flat files into $OUT: NN_*.log per step and bench_*.json.
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,6 +59,15 @@ step 04_bench_ensemble 45 "$PYTHON" -m multipolar.bench --backend cupy \
 
 step 05_bench_numba 55 "$PYTHON" -m multipolar.bench --backend numba \
   --size 2048 --channels 6 --repeats 3 --json "$OUT/bench_numba.json"
+
+step 06_bench_gpu_implicit 60 "$PYTHON" -m multipolar.bench --backend cupy --scheme implicit \
+  --size 1024,2048,4096 --channels 6 --repeats 5 --json "$OUT/bench_gpu_implicit.json"
+
+step 07_bench_gpu_out 30 "$PYTHON" -m multipolar.bench --backend cupy --no-blocked \
+  --size 2048 --channels 6 --steps 1 --out --repeats 9 --json "$OUT/bench_gpu_out.json"
+
+step 08_bench_gpu_months 90 "$PYTHON" -m multipolar.bench --backend cupy --scheme both \
+  --resolution 0.25,0.1,0.05,0.025,0.01 --channels 6 --repeats 3 --json "$OUT/bench_gpu_months.json"
 
 if ((${#failed[@]})); then
   echo "gpu_check: FAILED steps: ${failed[*]} (logs in $OUT)"

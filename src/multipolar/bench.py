@@ -5,9 +5,15 @@ the time per step, cell updates per second, the effective bandwidth under an exp
 model, that bandwidth as a fraction of a memory copy of the same byte count measured in the
 same run on the same device, and the speed-up over the NumPy reference.
 
-Byte model (:data:`BYTE_MODEL`): the compulsory traffic of one pass per step. Temporal
-blocking moves less than that, so its "effective" bandwidth can exceed the copy's; the
-ratio is then how far it beats the one-pass roofline.
+Byte model (:data:`BYTE_MODELS`): for the explicit scheme, the compulsory traffic of one
+pass per step (temporal blocking moves less than that, so its "effective" bandwidth can
+exceed the copy's; the ratio is then how far it beats the one-pass roofline); for the
+implicit scheme, the traffic of its passes (row sweep, column sweep, rescaling).
+
+``--scheme implicit`` (or ``both``) times the implicit scheme; ``--out`` passes every call
+a preallocated output buffer (ping-pong, as ``InfluenceField`` does); ``--resolution``
+times whole simulated months on the default region at the given resolutions, each scheme
+at its own substeps per month, with the log-log slope of time against cells.
 
 Imports neither Mesa nor Polars: it runs where only NumPy, Numba and CuPy are installed.
 """
@@ -16,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -30,12 +38,31 @@ from multipolar._table import format_table
 from multipolar.kernels import _deps, available_backends, max_stable_dt, registered_backends
 from multipolar.kernels.registry import Backend, get_backend
 
-__all__ = ["BYTE_MODEL", "add_arguments", "main", "run"]
+__all__ = ["BYTE_MODEL", "BYTE_MODELS", "add_arguments", "main", "run"]
 
 BYTE_MODEL = (
     "bytes/step = H*W*(12*B*K + 4): per cell and step each of the B*K fields reads u (4 B) "
     "and s (4 B) and writes u' (4 B); the conductance c is read once (4 B)"
 )
+BYTE_MODEL_IMPLICIT = (
+    "bytes/step = H*W*(36*B*K + 8): per cell and step each of the B*K fields is read as u "
+    "and s and written as v by the row sweep (12 B), read as v and u and written by the "
+    "column sweep (12 B), read for its total (4 B) and read and written by the rescaling "
+    "(8 B); the conductance c is read by each sweep (8 B)"
+)
+BYTE_MODELS = {"explicit": BYTE_MODEL, "implicit": BYTE_MODEL_IMPLICIT}
+_BYTES_PER_FIELD_CELL = {"explicit": 12, "implicit": 36}
+_BYTES_PER_CELL = {"explicit": 4, "implicit": 8}
+REGION = (60.0, 30.0)
+"""Degrees of longitude and latitude of the default region, for ``--resolution``."""
+DIFFUSIVITY = 0.5
+"""The default scenario's diffusivity, degrees² per month, for ``--resolution``."""
+DECAYS = (0.2, 0.1)
+"""The default scenario's decay rates (security, economy) per month, for ``--resolution``."""
+ACCURACY = 0.05
+"""The default ``diffusion.accuracy``: implicit substeps ``ceil(max decay / accuracy)``."""
+SAFETY = 0.9
+"""The default ``diffusion.safety`` of the explicit substeps."""
 DEFAULT_SIZES = (256, 1024, 2048)
 _UPDATES_PER_RUN = 4e8
 _NUMPY_UPDATES_PER_RUN = 3e7
@@ -48,6 +75,8 @@ class Result:
 
     backend: str
     variant: str
+    scheme: str
+    with_out: bool
     size: int
     batch: int
     channels: int
@@ -131,6 +160,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --batch B > 1, also time B sequential single-member runs",
     )
+    parser.add_argument(
+        "--scheme",
+        choices=("explicit", "implicit", "both"),
+        default="explicit",
+        help="time-stepping scheme to time (default explicit)",
+    )
+    parser.add_argument(
+        "--out",
+        action="store_true",
+        help="pass every call a preallocated output buffer (two, used in turn)",
+    )
+    parser.add_argument(
+        "--resolution",
+        action="append",
+        metavar="R[,R...]",
+        help="time whole months on the default region at these resolutions (degrees) "
+        "instead of N x N grids; repeatable or comma-separated",
+    )
+    parser.add_argument(
+        "--months",
+        type=int,
+        default=1,
+        help="with --resolution: simulated months per timed call (default 1)",
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=int,
+        default=64,
+        help="with --resolution: time at most this many steps and scale to the month "
+        "(default 64; the explicit scheme takes thousands at fine resolution)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
 
@@ -139,8 +199,15 @@ def _progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def _variants(name: str, blocked: bool | None) -> dict[str, Callable[[], Backend]]:
-    """Backend factories for the variants to time: one pass per step and/or blocking."""
+def _variants(
+    name: str, blocked: bool | None, scheme: str = "explicit"
+) -> dict[str, Callable[[], Backend]]:
+    """Backend factories for the variants to time: one pass per step and/or blocking.
+
+    The implicit scheme has one variant per backend.
+    """
+    if scheme == "implicit":
+        return {"implicit": lambda: get_backend(name)}
     if name == "numba":
         from multipolar.kernels.numba_cpu import NumbaBackend
 
@@ -258,10 +325,10 @@ def _median_time(
     return statistics.median(times), {k: statistics.median(v) for k, v in extra_times.items()}
 
 
-def _time_numpy(data: dict[str, Any], steps: int, repeats: int) -> float:
+def _time_numpy(data: dict[str, Any], steps: int, repeats: int, scheme: str) -> float:
     ref = get_backend("numpy")
     args = (data["u"], data["c"], data["s"], data["D"], data["lam"], data["dt"], steps)
-    seconds, _ = _median_time(ref, lambda: ref.diffuse(*args), repeats, {})
+    seconds, _ = _median_time(ref, lambda: ref.diffuse(*args, scheme=scheme), repeats, {})
     return seconds / steps
 
 
@@ -297,35 +364,48 @@ def _bench_config(
     data: dict[str, Any],
     args: argparse.Namespace,
     size: int,
-    numpy_cache: dict[int, tuple[float, int]],
+    numpy_cache: dict[tuple[int, str], tuple[float, int]],
+    scheme: str,
 ) -> Result:
     batch, channels = args.batch, args.channels
     updates = size * size * batch * channels
-    n_bytes = size * size * (12 * batch * channels + 4)
+    n_bytes = (
+        size * size * (_BYTES_PER_FIELD_CELL[scheme] * batch * channels + _BYTES_PER_CELL[scheme])
+    )
     steps = _steps_for(name, updates, args)
     numpy_steps = _steps_for("numpy", updates, args)
     repeats = min(3, args.repeats) if name == "numpy" else args.repeats
     u, c, s = (backend.asarray(data[k]) for k in ("u", "c", "s"))
+    rest = (data["D"], data["lam"], data["dt"], steps)
+    outs = [backend.asarray(np.zeros_like(data["u"])) for _ in range(2)] if args.out else []
 
     def call() -> Any:
-        return backend.diffuse(u, c, s, data["D"], data["lam"], data["dt"], steps)
+        if not outs:
+            return backend.diffuse(u, c, s, *rest, scheme=scheme)
+        outs.reverse()
+        return backend.diffuse(u, c, s, *rest, scheme=scheme, out=outs[0])
 
     copies = dict(_copy_timers(backend, n_bytes, steps))
-    _progress(f"{name}/{variant} {size}x{size} B={batch} K={channels}: {steps} steps x {repeats}")
+    _progress(
+        f"{name}/{variant} {scheme} {size}x{size} B={batch} K={channels}: {steps} steps x {repeats}"
+    )
     seconds, copy_seconds = _median_time(backend, call, repeats, copies)
     per_step = seconds / steps
+    key = (size, scheme)
     if name == "numpy":
-        numpy_cache[size] = (per_step, steps)
-    elif size not in numpy_cache:
+        numpy_cache[key] = (per_step, steps)
+    elif key not in numpy_cache:
         _progress(f"numpy reference {size}x{size}: {numpy_steps} steps x {min(3, repeats)}")
-        numpy_cache[size] = (_time_numpy(data, numpy_steps, min(3, repeats)), numpy_steps)
-    numpy_per_step, numpy_steps = numpy_cache[size]
+        numpy_cache[key] = (_time_numpy(data, numpy_steps, min(3, repeats), scheme), numpy_steps)
+    numpy_per_step, numpy_steps = numpy_cache[key]
     gbps = n_bytes / per_step / 1e9
     copy_gbps = n_bytes * steps / copy_seconds["parallel"] / 1e9
     host_copy = copy_seconds.get("copyto")
     return Result(
         backend=name,
         variant=variant,
+        scheme=scheme,
+        with_out=bool(outs),
         size=size,
         batch=batch,
         channels=channels,
@@ -379,19 +459,22 @@ def _bench_ensemble(
 
 
 def _report(results: list[Result], ensembles: list[EnsembleResult], machine: dict[str, str]) -> str:
+    schemes = sorted({r.scheme for r in results})
     lines = [
         "machine: " + "; ".join(f"{k} {v}" for k, v in machine.items()),
-        f"byte model: {BYTE_MODEL}",
+        *(f"byte model ({scheme}): {BYTE_MODELS[scheme]}" for scheme in schemes),
         "copy: a parallel copy of the same byte count on the same device, timed in the same run "
         "(CPU: Numba prange; GPU: device-to-device memcpy with CUDA events); "
         "copyto: np.copyto (one thread), for reference",
         "times: median of the repeats after a warm-up call; "
-        "numpy may use fewer steps (column np steps)",
+        "numpy may use fewer steps (column np steps); out: calls write into preallocated buffers",
         "",
     ]
     headers = [
         "backend",
         "variant",
+        "scheme",
+        "out",
         "grid",
         "BxK",
         "steps",
@@ -408,6 +491,8 @@ def _report(results: list[Result], ensembles: list[EnsembleResult], machine: dic
         [
             r.backend,
             r.variant,
+            r.scheme,
+            "yes" if r.with_out else "no",
             f"{r.size}x{r.size}",
             f"{r.batch}x{r.channels}",
             r.steps,
@@ -452,6 +537,156 @@ def _report(results: list[Result], ensembles: list[EnsembleResult], machine: dic
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class MonthResult:
+    """Whole simulated months on the default region at one resolution."""
+
+    backend: str
+    scheme: str
+    resolution: float
+    height: int
+    width: int
+    channels: int
+    substeps: int
+    steps_timed: int
+    seconds_per_month: float
+    updates_per_second: float
+    max_rss_mb: float
+
+
+def _month_inputs(resolution: float, channels: int, seed: int) -> dict[str, Any]:
+    """Fields on the default region at ``resolution`` with the default diffusion parameters."""
+    height, width = round(REGION[1] / resolution), round(REGION[0] / resolution)
+    rng = np.random.default_rng(seed)
+    shape = (channels, height, width)
+    lam = np.resize(np.array(DECAYS, np.float32), channels)
+    return {
+        "u": rng.random(shape, dtype=np.float32),
+        "s": rng.random(shape, dtype=np.float32) * np.float32(0.01),
+        "c": rng.uniform(0.05, 1.0, (height, width)).astype(np.float32),
+        "D": np.full(channels, DIFFUSIVITY / resolution**2, np.float32),
+        "lam": lam,
+    }
+
+
+def _month_substeps(scheme: str, D: np.ndarray, lam: np.ndarray) -> int:
+    """Substeps per month as ``substeps = "auto"`` picks them (``config.checks.substeps_for``)."""
+    smallest = min(max_stable_dt(d, k) for d, k in zip(D, lam, strict=True))
+    explicit = max(1, math.ceil(1.0 / (smallest * SAFETY)))
+    if scheme == "explicit":
+        return explicit
+    return min(explicit, max(1, math.ceil(round(float(lam.max()) / ACCURACY, 6))))
+
+
+def _bench_month(
+    name: str, scheme: str, resolution: float, args: argparse.Namespace
+) -> MonthResult:
+    data = _month_inputs(resolution, args.channels, args.seed)
+    backend = get_backend(name)
+    substeps = _month_substeps(scheme, data["D"], data["lam"])
+    steps = min(substeps * args.months, args.max_steps)
+    u, c, s = (backend.asarray(data[k]) for k in ("u", "c", "s"))
+    outs = [backend.asarray(np.zeros_like(data["u"])) for _ in range(2)]
+    rest = (data["D"], data["lam"], 1.0 / substeps)
+
+    def call(n: int) -> Any:
+        outs.reverse()
+        return backend.diffuse(u, c, s, *rest, n, scheme=scheme, out=outs[0])
+
+    _progress(
+        f"{name} {scheme} {resolution:g} degree {u.shape}: {substeps} substeps a month, "
+        f"timing {steps} steps x {args.repeats}"
+    )
+    seconds, _ = _median_time(backend, lambda: call(steps), args.repeats, {})
+    per_month = seconds / steps * substeps
+    cells = u.shape[-1] * u.shape[-2]
+    return MonthResult(
+        backend=name,
+        scheme=scheme,
+        resolution=resolution,
+        height=u.shape[-2],
+        width=u.shape[-1],
+        channels=args.channels,
+        substeps=substeps,
+        steps_timed=steps,
+        seconds_per_month=per_month,
+        updates_per_second=cells * args.channels * steps / seconds,
+        max_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+
+
+def _slopes(months: list[MonthResult]) -> list[str]:
+    """Least-squares slope of log(time per month) against log(cells), per backend and scheme."""
+    lines = []
+    for key in sorted({(m.backend, m.scheme) for m in months}):
+        points = sorted((m.height * m.width, m.seconds_per_month) for m in months
+                        if (m.backend, m.scheme) == key)  # fmt: skip
+        if len(points) > 1:
+            x, y = np.log([p[0] for p in points]), np.log([p[1] for p in points])
+            slope = float(np.polyfit(x, y, 1)[0])
+            lines.append(f"log-log slope of time per month against cells, {key[0]} {key[1]}: "
+                         f"{slope:.2f} over {len(points)} resolutions")  # fmt: skip
+    return lines
+
+
+def _report_months(months: list[MonthResult], machine: dict[str, str]) -> str:
+    lines = [
+        "machine: " + "; ".join(f"{k} {v}" for k, v in machine.items()),
+        f"default region {REGION[0]:g} x {REGION[1]:g} degrees, D = {DIFFUSIVITY} degree^2/month,"
+        f" decays {DECAYS}; substeps: explicit for stability (safety {SAFETY}), implicit for "
+        f"accuracy {ACCURACY}; times: median of the repeats of --max-steps steps at most, "
+        "scaled to a month; max RSS: of the process so far",
+        "",
+    ]
+    headers = ["backend", "scheme", "degree", "grid", "cells", "substeps", "steps timed",
+               "s/month", "Gupd/s", "max RSS MB"]  # fmt: skip
+    rows = [
+        [
+            m.backend,
+            m.scheme,
+            f"{m.resolution:g}",
+            f"{m.width}x{m.height}x{m.channels}",
+            m.height * m.width,
+            m.substeps,
+            m.steps_timed,
+            f"{m.seconds_per_month:.3g}",
+            f"{m.updates_per_second / 1e9:.2f}",
+            f"{m.max_rss_mb:.0f}",
+        ]
+        for m in months
+    ]
+    return "\n".join([*lines, format_table(headers, rows), "", *_slopes(months)])
+
+
+def _schemes(args: argparse.Namespace) -> list[str]:
+    return ["explicit", "implicit"] if args.scheme == "both" else [args.scheme]
+
+
+def _run_months(args: argparse.Namespace, names: list[str]) -> int:
+    try:
+        resolutions = [float(v) for value in args.resolution for v in value.split(",") if v]
+    except ValueError as exc:
+        print(f"bench: --resolution: {exc}", file=sys.stderr)
+        return 2
+    if any(not r > 0 for r in resolutions) or args.months < 1 or args.max_steps < 1:
+        print("bench: --resolution, --months and --max-steps must be positive", file=sys.stderr)
+        return 2
+    months = [
+        _bench_month(name, scheme, resolution, args)
+        for resolution in resolutions
+        for name in names
+        for scheme in _schemes(args)
+    ]
+    machine = _machine(names)
+    print(_report_months(months, machine))
+    if args.json:
+        payload = {"machine": machine, "months": [asdict(m) for m in months]}
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(payload, f, indent=2)
+        _progress(f"wrote {args.json}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark described by ``args`` (see :func:`add_arguments`); exit code."""
     try:
@@ -476,22 +711,28 @@ def run(args: argparse.Namespace) -> int:
     ):
         print("bench: --channels, --batch, --repeats and --steps must be positive", file=sys.stderr)
         return 2
+    if args.resolution:
+        return _run_months(args, names)
     results: list[Result] = []
     ensembles: list[EnsembleResult] = []
-    numpy_cache: dict[int, tuple[float, int]] = {}
+    numpy_cache: dict[tuple[int, str], tuple[float, int]] = {}
     for size in sizes:
         data = _inputs(size, args.channels, args.batch, args.seed)
         for name in names:
-            for variant, factory in _variants(name, args.blocked).items():
-                backend = factory()
-                results.append(_bench_config(name, variant, backend, data, args, size, numpy_cache))
-                if args.sequential and args.batch > 1:
-                    ensembles.append(_bench_ensemble(name, variant, backend, data, args, size))
+            for scheme in _schemes(args):
+                for variant, factory in _variants(name, args.blocked, scheme).items():
+                    backend = factory()
+                    results.append(
+                        _bench_config(name, variant, backend, data, args, size, numpy_cache, scheme)
+                    )
+                    if args.sequential and args.batch > 1 and scheme == "explicit":
+                        ensembles.append(_bench_ensemble(name, variant, backend, data, args, size))
     machine = _machine(names)
     print(_report(results, ensembles, machine))
     if args.json:
         payload = {
             "byte_model": BYTE_MODEL,
+            "byte_models": BYTE_MODELS,
             "machine": machine,
             "results": [asdict(r) for r in results],
             "ensembles": [asdict(e) for e in ensembles],

@@ -103,7 +103,7 @@ def implicit_substeps(scenario: Scenario) -> int:
     substeps, beyond which the implicit scheme buys nothing.
     """
     fastest = max(getattr(scenario.diffusion, d).decay for d in DOMAINS)
-    wanted = max(1, math.ceil(fastest / scenario.diffusion.accuracy - 1e-9))
+    wanted = max(1, math.ceil(round(fastest / scenario.diffusion.accuracy, 9)))
     return min(wanted, stable_substeps(scenario))
 
 

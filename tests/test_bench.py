@@ -1,0 +1,45 @@
+"""``multipolar bench``: both schemes, output buffers, and whole months by resolution."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from multipolar import bench
+
+
+def test_both_schemes_with_out_are_timed_against_the_copy(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    argv = ["--size", "16", "--backend", "numpy", "--scheme", "both", "--out", "--repeats", "1"]
+    assert bench.main([*argv, "--steps", "2", "--numpy-steps", "2", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "byte model (implicit): bytes/step = H*W*(36*B*K + 8)" in out
+    results = json.loads(path.read_text())["results"]
+    assert [(r["scheme"], r["with_out"]) for r in results] == [
+        ("explicit", True),
+        ("implicit", True),
+    ]
+    for r in results:
+        assert r["seconds_per_step"] > 0 and r["fraction_of_copy"] > 0
+
+
+def test_months_by_resolution_take_each_scheme_at_its_own_substeps(tmp_path, capsys):
+    path = tmp_path / "months.json"
+    argv = ["--resolution", "0.5,0.25", "--backend", "numpy", "--scheme", "both", "--repeats", "1"]
+    assert bench.main([*argv, "--max-steps", "3", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "log-log slope of time per month against cells, numpy implicit" in out
+    months = json.loads(path.read_text())["months"]
+    by = {(m["scheme"], m["resolution"]): m for m in months}
+    # Implicit: ceil(0.2 / 0.05) at any resolution. Explicit: D = 2 and 8 cells^2 a month,
+    # dt <= 1 / (4 D + 0.2) with safety 0.9: 10 and 36 substeps.
+    assert by["implicit", 0.5]["substeps"] == by["implicit", 0.25]["substeps"] == 4
+    assert (by["explicit", 0.5]["substeps"], by["explicit", 0.25]["substeps"]) == (10, 36)
+    assert (by["implicit", 0.25]["height"], by["implicit", 0.25]["width"]) == (120, 240)
+    assert all(np.isfinite(m["seconds_per_month"]) and m["steps_timed"] <= 3 for m in months)
+
+
+def test_bad_resolution_is_a_usage_error(capsys):
+    assert bench.main(["--resolution", "0,1", "--backend", "numpy"]) == 2
+    assert "--resolution" in capsys.readouterr().err
