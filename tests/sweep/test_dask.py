@@ -239,3 +239,12 @@ def test_a_terminated_driver_exits_143_and_resume_completes_the_rest(
     assert done >= 1 and ran + done == 6
     counts = load(out).collect().group_by("run_id").len()
     assert counts.height == 6 and set(counts["len"]) == {13}
+
+
+def test_the_embedded_local_cluster_matches_a_local_sweep(write_sweep, serial, tmp_path, capsys):
+    path = write_sweep(SWEEP.format(months=2))
+    out = tmp_path / "embedded"
+    assert main(["sweep", str(path), "--workers", "2", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("sweep: 6 runs in ")
+    assert pl.read_parquet(out / "runs.parquet")["worker"].str.starts_with("tcp://127.0.0.1:").all()
+    _same_results(run_sweep(path, serial, out=tmp_path / "local"), out)

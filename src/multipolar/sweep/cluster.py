@@ -1,7 +1,9 @@
 """Dask distributed as the sweep's executor: an embedded LocalCluster or an existing cluster.
 
-The embedded cluster has one single-threaded worker process per core (the kernels bring
-their own threads where they want them), listens on 127.0.0.1 only and has no dashboard.
+The embedded cluster has one single-threaded worker process per core, Numba's kernels
+included (``NUMBA_NUM_THREADS=1``: runs in parallel rather than threads fighting over the
+cores; the results do not depend on the thread count), listens on 127.0.0.1 only and has no
+dashboard.
 On a cluster whose workers advertise a ``GPU`` resource (``dask worker --resources GPU=1``,
 as ``scripts/slurm_sweep.py`` starts them), GPU runs ask for one GPU each, so Dask places one
 task per GPU.
@@ -52,6 +54,7 @@ def dask_executor(
                     host="127.0.0.1",
                     dashboard_address=None,
                     silence_logs=logging.ERROR,  # shutdown chatter is not the user's concern
+                    env={"NUMBA_NUM_THREADS": "1"},
                 )
             )
             client = stack.enter_context(Client(cluster))
