@@ -32,7 +32,7 @@ PARAMETERS: dict[str, tuple[float, float]] = {
     "alignment.temperature": (0.2, 1.5),
     "alignment.threat_weight": (0.0, 1.5),
     "alignment.institution_weight": (0.0, 2.0),
-    "alignment.noise": (0.0, 0.15),
+    "alignment.noise": (0.0, 0.6),
     "organizations.CSTO.rules.leave_threshold": (0.05, 0.4),
 }
 CALIBRATION_END = dt.date(2008, 1, 1)
