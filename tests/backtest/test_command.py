@@ -66,3 +66,19 @@ def test_bad_input_is_exit_2_with_one_line(tmp_path, capsys, argv, expected):
     assert main([*argv, "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
+
+
+def test_a_written_fit_loads_and_sets_its_values(tmp_path):
+    from multipolar._resources import configs_dir
+    from multipolar.backtest.calibrate import Fit, write_fit
+    from multipolar.config import load_scenario
+
+    values = {"alignment.rate": 0.123, "organizations.CSTO.rules.leave_threshold": 0.15}
+    fit = Fit(values, brier=0.4, brier_skill=0.2, false_changes_per_seed=0.0)
+    parent = str(configs_dir() / "history_1992_2024.toml")
+    path = write_fit(fit, parent, tmp_path / "fit.toml", {"samples": 1})
+    scenario = load_scenario(path)
+    assert scenario.alignment.rate == 0.123
+    assert scenario.organizations["CSTO"].rules.leave_threshold == 0.15
+    assert scenario.organizations["CSTO"].rules.join_threshold == 0.6  # the rest is inherited
+    assert len(scenario.events) == len(load_scenario(parent).events)
