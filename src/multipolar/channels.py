@@ -3,7 +3,9 @@
 Channel ``k`` carries one (power, domain) pair, power-major: ``RUS.security``,
 ``RUS.economy``, ``CHN.security``, ... Each channel diffuses with its domain's diffusivity,
 turned from degrees² per month into cells² per month at the run's resolution, and decays at
-its domain's rate. Everything that needs the layout (the field, the emissions, the outputs,
+its domain's rate, with the scheme and substeps per month the scenario asks for (substeps
+set by stability for the explicit scheme, by accuracy for the implicit one). Everything
+that needs the layout (the field, the emissions, the outputs,
 the browser view) reads it from one :class:`ChannelPlan`.
 """
 
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from multipolar.config import DOMAINS, Scenario, stable_substeps
+from multipolar.config import DOMAINS, Scenario
+from multipolar.config.checks import substeps_for
 
 __all__ = ["ChannelPlan"]
 
@@ -27,6 +30,7 @@ class ChannelPlan:
     diffusivity_cells: np.ndarray  # (K,) cells² per month
     decay: np.ndarray  # (K,) per month
     substeps: int
+    scheme: str = "explicit"
 
     @classmethod
     def of(cls, scenario: Scenario) -> ChannelPlan:
@@ -36,9 +40,13 @@ class ChannelPlan:
         spec = scenario.diffusion
         diffusivity = [getattr(spec, d).diffusivity / res2 for _ in powers for d in DOMAINS]
         decay = [getattr(spec, d).decay for _ in powers for d in DOMAINS]
-        substeps = stable_substeps(scenario) if spec.substeps == "auto" else spec.substeps
         return cls(
-            powers, DOMAINS, np.array(diffusivity), np.array(decay), int(substeps)
+            powers,
+            DOMAINS,
+            np.array(diffusivity),
+            np.array(decay),
+            int(substeps_for(scenario)),
+            spec.scheme,
         )
 
     @property

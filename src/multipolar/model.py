@@ -118,8 +118,12 @@ class MultipolarModel(mesa.Model):
         )
         self.substeps = self.plan.substeps
         self.field = InfluenceField(
-            self.backend, self.geography, self.plan.diffusivity_cells, self.plan.decay,
+            self.backend,
+            self.geography,
+            self.plan.diffusivity_cells,
+            self.plan.decay,
             self.plan.substeps,
+            scheme=self.plan.scheme,
         )
         self.last_budgets = np.zeros((len(self.powers), len(DOMAINS)))
         self.applied: list[Applied] = []
