@@ -42,6 +42,7 @@ from multipolar.mechanisms.budgets import (
     security_threat,
 )
 from multipolar.mechanisms.instruments import allocate, instruments
+from multipolar.mechanisms.organizations import eviction_decision
 from multipolar.mechanisms.partnership import contest, next_partnership, state_shares
 from multipolar.memberships import MembershipTable
 from multipolar.metrics import model_reporters
@@ -236,6 +237,27 @@ class MultipolarModel(mesa.Model):
         items = instruments(world, cohesion, self.layout.present, gdp)
         return self.layout.emit(self.plan, allocate(world, self.last_budgets, items))
 
+    def _evict_bases(self) -> None:
+        """Hosts close the bases of powers they have turned from (mechanism 6's base rule)."""
+        rules = self.params.base_rules
+        if not rules.enabled:
+            return
+        world = self.world
+        for base in world.sites("base"):
+            host = self.states.get(base.host)
+            if host is None or host.is_great_power:
+                continue
+            level = float(host.alignment[self.power_index[base.power]])
+            evict, world.eviction_counters[base.id] = eviction_decision(
+                level,
+                world.eviction_counters.get(base.id, 0),
+                rules.evict_threshold,
+                rules.patience_months,
+            )
+            if evict:
+                world.active["base"].discard(base.id)
+                self.record("base_close", base.id, base.host, "rule")
+
     def _move_partnerships(self) -> None:
         """Dynamic pairs' partnerships move with their contest over the focus states."""
         dynamics = self.params.partnership_dynamics
@@ -273,6 +295,7 @@ class MultipolarModel(mesa.Model):
             self.agents_by_type[StateAgent].shuffle_do("step")
             for org in self.organizations.values():
                 org.step()
+            self._evict_bases()
             self._move_partnerships()
         with times.phase("collect"):
             self._collect()

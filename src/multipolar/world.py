@@ -43,6 +43,7 @@ class World:
     boost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     affinity: dict[str, np.ndarray] = field(default_factory=dict)
     affinity_decay: dict[str, np.ndarray] = field(default_factory=dict)
+    eviction_counters: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def at_start(cls, scenario: Scenario) -> World:

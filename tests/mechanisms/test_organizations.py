@@ -40,3 +40,14 @@ def test_suspended_members_count_and_push_away(toy: World):
     assert toy.ties("KAZ")[0] == -penalty
     toy.memberships.join("CSTO", "KAZ", dt.date(2025, 1, 1), cause="event")
     assert toy.ties("KAZ")[0] == 1.0
+
+
+def test_eviction_after_patience_months_below_the_threshold():
+    from multipolar.mechanisms.organizations import eviction_decision
+
+    counter, decisions = 0, []
+    for level in (0.1, 0.1, 0.3, 0.1, 0.1, 0.1):
+        evict, counter = eviction_decision(level, counter, threshold=0.15, patience=3)
+        decisions.append(evict)
+    assert decisions == [False, False, False, False, False, True]
+    assert counter == 0

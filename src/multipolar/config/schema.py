@@ -23,6 +23,7 @@ __all__ = [
     "EVENT_KINDS",
     "AlignmentShockEvent",
     "AlignmentSpec",
+    "BaseRules",
     "BaseSpec",
     "CapabilitySpec",
     "CapacityShockEvent",
@@ -171,6 +172,18 @@ class MembershipRules(_Strict):
         if self.leave_threshold >= self.join_threshold:
             raise ValueError("leave_threshold must be below join_threshold (hysteresis)")
         return self
+
+
+class BaseRules(_Strict):
+    """Eviction of foreign bases by their hosts (docs/model.md §7.6).
+
+    A host whose alignment with a base's power stays below ``evict_threshold`` for
+    ``patience_months`` consecutive months closes the base (Karshi-Khanabad 2005, Manas 2014).
+    """
+
+    enabled: bool = True
+    evict_threshold: Fraction = 0.15
+    patience_months: Annotated[int, Field(ge=1, le=600, strict=True)] = 12
 
 
 class OrganizationSpec(_Strict):
@@ -533,6 +546,7 @@ class Scenario(_Strict):
     statecraft: StatecraftSpec = Field(default_factory=StatecraftSpec)
     partnership_dynamics: PartnershipDynamicsSpec = Field(default_factory=PartnershipDynamicsSpec)
     cohesion: CohesionSpec = Field(default_factory=CohesionSpec)
+    base_rules: BaseRules = Field(default_factory=BaseRules)
     metrics: MetricsSpec = Field(default_factory=MetricsSpec)
     states: dict[str, StateSpec] = Field(min_length=1)
     organizations: dict[str, OrganizationSpec] = Field(default_factory=dict)

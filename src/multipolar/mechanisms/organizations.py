@@ -10,6 +10,9 @@ Membership rules have hysteresis: a member (active or suspended) whose alignment
 leaders stays below ``leave_threshold`` for ``patience_months`` consecutive months leaves;
 a listed candidate whose alignment stays above ``join_threshold`` as long joins. Each
 counter runs only while its action is possible.
+
+Hosts evict foreign bases by the same kind of rule: a host whose alignment with a base's
+power stays below ``base_rules.evict_threshold`` for ``patience_months`` months closes it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 
 from multipolar.config.schema import MembershipRules
 
-__all__ = ["RuleCounters", "cohesion", "rule_decision"]
+__all__ = ["RuleCounters", "cohesion", "eviction_decision", "rule_decision"]
 
 
 def cohesion(levels: Sequence[float]) -> float:
@@ -61,3 +64,13 @@ def rule_decision(
     if may_join and above >= rules.patience_months:
         return "join", RuleCounters()
     return None, RuleCounters(below, above)
+
+
+def eviction_decision(level: float, months_below: int, threshold: float, patience: int) -> tuple[
+    bool, int
+]:
+    """Whether a host evicts a base this month, and its months-below counter to keep."""
+    below = months_below + 1 if level < threshold else 0
+    if below >= patience:
+        return True, 0
+    return False, below
