@@ -14,7 +14,7 @@ def test_both_schemes_with_out_are_timed_against_the_copy(tmp_path, capsys):
     argv = ["--size", "16", "--backend", "numpy", "--scheme", "both", "--out", "--repeats", "1"]
     assert bench.main([*argv, "--steps", "2", "--numpy-steps", "2", "--json", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "byte model (implicit): bytes/step = H*W*(36*B*K + 8)" in out
+    assert "byte model (implicit): bytes/step = H*W*(40*B*K + 4)" in out
     results = json.loads(path.read_text())["results"]
     assert [(r["scheme"], r["with_out"]) for r in results] == [
         ("explicit", True),

@@ -45,14 +45,15 @@ BYTE_MODEL = (
     "and s (4 B) and writes u' (4 B); the conductance c is read once (4 B)"
 )
 BYTE_MODEL_IMPLICIT = (
-    "bytes/step = H*W*(36*B*K + 8): per cell and step each of the B*K fields is read as u "
-    "and s and written as v by the row sweep (12 B), read as v and u and written by the "
-    "column sweep (12 B), read for its total (4 B) and read and written by the rescaling "
-    "(8 B); the conductance c is read by each sweep (8 B)"
+    "bytes/step = H*W*(40*B*K + 4): per cell and step each of the B*K fields is read as u "
+    "and s and written as v by the row sweep (12 B), read and written on the way down and "
+    "read with u and written on the way up by the column sweep (20 B), and read and "
+    "written by the rescaling (8 B); c is counted once (4 B). Not counted: the elimination "
+    "factors (8 B per cell for each distinct set of coefficients) and repeated reads of c"
 )
 BYTE_MODELS = {"explicit": BYTE_MODEL, "implicit": BYTE_MODEL_IMPLICIT}
-_BYTES_PER_FIELD_CELL = {"explicit": 12, "implicit": 36}
-_BYTES_PER_CELL = {"explicit": 4, "implicit": 8}
+_BYTES_PER_FIELD_CELL = {"explicit": 12, "implicit": 40}
+_BYTES_PER_CELL = {"explicit": 4, "implicit": 4}
 REGION = (60.0, 30.0)
 """Degrees of longitude and latitude of the default region, for ``--resolution``."""
 DIFFUSIVITY = 0.5

@@ -179,6 +179,28 @@ def _one_pass(
     )
 
 
+class _FactorCache:
+    """The implicit scheme's elimination factors of the last call's coefficients.
+
+    A model calls month after month with the same conductance, diffusivities, decays and
+    time step; the factors (four field planes at most per distinct channel) are then
+    computed and allocated once. The conductance is compared by value with a kept copy.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._c: np.ndarray | None = None
+        self._factors: _implicit.Factors | None = None
+
+    def get(self, c: np.ndarray, d: np.ndarray, k: np.ndarray, dt: np.float32) -> _implicit.Factors:
+        key = (c.shape, float(dt), tuple(d.tolist()), tuple(k.tolist()))
+        if self._factors is None or key != self._key or not np.array_equal(c, self._c):
+            self._factors = None  # free the old factors before allocating new ones
+            self._factors = _implicit.factors(c, d, k, dt)
+            self._key, self._c = key, c.copy()
+        return self._factors
+
+
 def _lod(
     flat_u: np.ndarray,
     c: np.ndarray,
@@ -188,15 +210,14 @@ def _lod(
     dt: float,
     steps: int,
     buffers: tuple[np.ndarray, np.ndarray],
+    cache: _FactorCache,
 ) -> np.ndarray:
-    """Per-thread scratch of the implicit scheme, then its steps; the result is ``buffers[0]``."""
-    n_fields, height, width = flat_u.shape
+    """The implicit scheme's steps (:mod:`multipolar.kernels._implicit`) into ``buffers[0]``."""
     dt32 = np.float32(dt)
-    tasks = max(-(-height // _implicit.ROWS), -(-width // _implicit.COLUMNS))
-    n_chunks = max(1, min(numba.get_num_threads(), tasks))
-    scratch = np.empty(_implicit.scratch_shape(n_chunks, height, width), dtype=np.float32)
     c = np.ascontiguousarray(c)
-    return _implicit.lod_steps(flat_u, c, flat_s, d, k, dt32, steps, buffers, scratch)
+    fac = cache.get(c, d, k, dt32)
+    threads = numba.get_num_threads()
+    return _implicit.lod_steps(flat_u, c, flat_s, d, k, dt32, steps, buffers, threads, fac)
 
 
 def _check_plan(time_block: int, tile: tuple[int, int]) -> None:
@@ -265,6 +286,7 @@ class NumbaBackend:
         self.plan = plan or BlockingPlan()
         _check_plan(self.plan.time_block, self.plan.tile)
         self._pool = _BufferPool()
+        self._factors = _FactorCache()
 
     def asarray(self, array: np.ndarray) -> np.ndarray:
         """Return ``array`` as a NumPy array (no copy when it already is one)."""
@@ -316,7 +338,7 @@ class NumbaBackend:
             if out is not None and np.may_share_memory(out, u):
                 flat_u = flat_u.copy()
             spare = self._pool.take(flat_u.shape)
-            result = _lod(flat_u, c, flat_s, d, k, dt, steps, (target, spare))
+            result = _lod(flat_u, c, flat_s, d, k, dt, steps, (target, spare), self._factors)
             self._pool.give_back((spare,), result)
             return result.reshape(u.shape) if out is None else out
         blocking = self.uses_blocking(u, steps)
