@@ -145,6 +145,7 @@ def test_point_source_approaches_the_continuous_steady_state(backend):
         (1, 70, 2, None),
         (45, 1, 2, 2),
         (9, 17, 1, None),
+        (300, 310, 3, 2),  # above IMPLICIT_SERIAL_BELOW: the threads share the sweeps
     ],
 )
 def test_numba_equals_the_reference_bitwise(make_problem, height, width, k, b):

@@ -13,7 +13,7 @@ import pytest
 _SCRIPT = """
 import hashlib, sys
 import numba, numpy as np
-from multipolar.kernels.numba_cpu import NumbaBackend
+from multipolar.kernels.numba_cpu import IMPLICIT_SERIAL_BELOW, NumbaBackend
 sys.path.insert(0, {tests!r})
 from conftest import random_problem
 
@@ -26,6 +26,10 @@ for backend, steps, scheme in [
     (NumbaBackend(), 4, "implicit"),
 ]:
     digest.update(backend.diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, steps, scheme=scheme).tobytes())
+big = random_problem(np.random.default_rng(11), 300, 310, 3, 2, dt_fraction=30.0)
+assert big.u.size >= IMPLICIT_SERIAL_BELOW  # the threads share the sweeps
+out = NumbaBackend().diffuse(big.u, big.c, big.s, big.D, big.lam, big.dt, 2, scheme="implicit")
+digest.update(out.tobytes())
 labels = np.random.default_rng(8).integers(0, 9, (75, 61))
 fields = np.random.default_rng(9).random((2, 3, 600, 610), dtype=np.float32)
 labels_big = np.random.default_rng(10).integers(0, 40, (600, 610))

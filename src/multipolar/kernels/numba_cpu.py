@@ -37,6 +37,15 @@ ROW_BLOCK = 8
 RING_BYTES = 2 << 20
 """Budget of temporal blocking's per-thread scratch: fields are advanced in groups it fits."""
 
+IMPLICIT_SERIAL_BELOW = 1 << 19
+"""Fewest field cells (``B * K * H * W``) for which the implicit scheme uses several threads.
+
+Below it a step's work is a few milliseconds and the several parallel launches per step
+cost more than they save, badly so when other processes compete for the cores (the default
+0.25 degree grid: 2.9 ms a month on one thread against about 280 ms on two, measured on a
+loaded 2-core machine).
+"""
+
 ZONAL_CHUNKS = 64
 """Most chunks of cells ``zonal_sum`` sums separately (then adds in order), whatever the threads."""
 
@@ -215,9 +224,16 @@ def _lod(
     """The implicit scheme's steps (:mod:`multipolar.kernels._implicit`) into ``buffers[0]``."""
     dt32 = np.float32(dt)
     c = np.ascontiguousarray(c)
-    fac = cache.get(c, d, k, dt32)
     threads = numba.get_num_threads()
-    return _implicit.lod_steps(flat_u, c, flat_s, d, k, dt32, steps, buffers, threads, fac)
+    if flat_u.size >= IMPLICIT_SERIAL_BELOW or threads == 1:
+        fac = cache.get(c, d, k, dt32)
+        return _implicit.lod_steps(flat_u, c, flat_s, d, k, dt32, steps, buffers, threads, fac)
+    numba.set_num_threads(1)
+    try:
+        fac = cache.get(c, d, k, dt32)
+        return _implicit.lod_steps(flat_u, c, flat_s, d, k, dt32, steps, buffers, 1, fac)
+    finally:
+        numba.set_num_threads(threads)
 
 
 def _check_plan(time_block: int, tile: tuple[int, int]) -> None:
