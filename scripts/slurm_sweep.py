@@ -162,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parse(argv)
     start = slurm_cluster if args.where == "slurm" else node_cluster
+    expected = args.jobs if args.where == "slurm" else len(visible_gpus(args.gpus))
     with start(args) as address:
         command = ["sweep", args.sweep, "--scheduler", address, "--backend", args.backend]
+        command += ["--workers", str(expected)]  # size tasks for every GPU, not the first
         if args.out is not None:
             command += ["--out", str(args.out)]
         if args.resume:

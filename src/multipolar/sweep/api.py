@@ -42,7 +42,9 @@ def sweep_summary(
         )
     from multipolar.sweep.cluster import dask_executor
 
-    with dask_executor(workers, scheduler, sweep.settings.backend) as (dask, n_workers):
+    with dask_executor(workers, scheduler, sweep.settings.backend) as (dask, connected):
+        # workers still starting (SLURM jobs in the queue) count when the caller expects them
+        n_workers = max(connected, workers or 0)
         return execute_sweep(
             sweep, dask, target, resume=resume, workers=n_workers, progress=progress
         )
@@ -69,7 +71,8 @@ def run_sweep(
             a process that runs Polars' or Numba's threads can hang.
         out: the output folder (default ``sweeps/<name>``).
         resume: complete the sweep already in ``out``.
-        workers: worker processes of the embedded cluster (default: one per core).
+        workers: worker processes of the embedded cluster (default: one per core); with
+            ``scheduler``, the workers to size tasks for (default: those connected at start).
         scheduler: address of an existing Dask scheduler, e.g. ``tcp://host:8786``.
         overrides: extra ``dotted.key=value`` scenario overrides for every run.
         progress: show a progress bar (default: when stderr is a terminal).

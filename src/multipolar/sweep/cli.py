@@ -32,7 +32,11 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=None, help="output folder (default: sweeps/<name>)"
     )
     parser.add_argument(
-        "--workers", type=int, default=None, help="local worker processes (default: one per core)"
+        "--workers",
+        type=int,
+        default=None,
+        help="local worker processes (default: one per core); with --scheduler, the workers "
+        "to size tasks for (default: those connected at the start)",
     )
     parser.add_argument(
         "--scheduler",

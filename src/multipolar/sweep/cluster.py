@@ -36,8 +36,8 @@ def dask_executor(
     """A ``concurrent.futures`` executor on Dask, and the number of workers it has.
 
     Args:
-        workers: worker processes of the embedded cluster (default: one per core); ignored
-            with ``scheduler``.
+        workers: worker processes of the embedded cluster (default: one per core); not
+            used with ``scheduler``.
         scheduler: address of an existing scheduler (``tcp://host:8786``); None starts an
             embedded ``LocalCluster`` and stops it on exit.
         backend: the runs' backend, to request a ``GPU`` resource for GPU runs.
