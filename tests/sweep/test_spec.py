@@ -119,6 +119,23 @@ def test_invalid_toml_is_one_line(write_sweep):
     assert line.startswith(f"{path}: (top level): invalid TOML")
 
 
+@pytest.mark.parametrize("text", ["[" * 3000, "[sweep]\nseed = " + "9" * 5000])
+def test_absurd_toml_is_one_line_too(write_sweep, text):
+    path = write_sweep(text)
+    (line,) = _problems(path)
+    assert line.startswith(f"{path}: (top level): invalid TOML")
+    assert not is_sweep_file(path)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    (line,) = _problems(fifo)
+    assert line == f"{fifo}: (top level): not a regular file"
+
+
 def test_validate_command_accepts_a_sweep(write_sweep, capsys):
     assert main(["validate", str(write_sweep())]) == 0
     assert capsys.readouterr().out.strip() == "ok"

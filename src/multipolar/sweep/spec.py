@@ -247,6 +247,10 @@ def _read(path: Path) -> dict[str, Any]:
         raise ScenarioError([Problem(label, "", "not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([Problem(label, "", f"invalid TOML: {error}")]) from None
+    except RecursionError:
+        raise ScenarioError([Problem(label, "", "invalid TOML: nested too deeply")]) from None
+    except ValueError as error:  # an integer too long to convert, say
+        raise ScenarioError([Problem(label, "", f"invalid TOML: {error}")]) from None
     except OSError as error:
         raise ScenarioError([Problem(label, "", f"cannot read: {error.strerror}")]) from None
 
