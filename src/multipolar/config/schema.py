@@ -476,7 +476,7 @@ class AlignmentSpec(_Strict):
     security_need: Fraction = 0.5
     economy_need: Fraction = 0.5
     initial_tie_weight: Weight = 1.0
-    noise: Annotated[float, Field(ge=0.0, le=5.0, strict=True)] = 0.2
+    noise: Annotated[float, Field(ge=0.0, le=5.0, strict=True)] = 0.15
     noise_persistence: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.9
 
 
