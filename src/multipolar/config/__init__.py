@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from multipolar.config.checks import channel_names, stable_substeps
+from multipolar.config.checks import stable_substeps
 from multipolar.config.dynamic import with_value
 from multipolar.config.errors import Problem, ScenarioError
 from multipolar.config.load import (
@@ -26,7 +26,6 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "bundled_scenarios",
-    "channel_names",
     "default_scenario_path",
     "describe_bundled",
     "load_scenario",

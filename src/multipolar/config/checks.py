@@ -27,7 +27,6 @@ __all__ = [
     "MAX_SUBSTEPS",
     "NOMINAL_UPDATES_PER_S",
     "Finding",
-    "channel_names",
     "check_parameters",
     "check_scenario",
     "grid_of",
@@ -55,11 +54,6 @@ MAX_CELL_SUBSTEPS = 1e9
 # (docs/benchmarks.md, "CPU: measured", 1024^2 x 6 one-pass): only for the estimates.
 NOMINAL_UPDATES_PER_S = 2e9
 _EFFORT_SLACK = 1e-9
-
-
-def channel_names(scenario: Scenario) -> list[str]:
-    """Channel labels in kernel order: ``<power>.<domain>``, power-major."""
-    return [f"{p}.{d}" for p in scenario.powers for d in DOMAINS]
 
 
 def grid_of(scenario: Scenario) -> Grid:
