@@ -24,6 +24,7 @@ DataCollector:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -86,6 +87,38 @@ def _focus(model: MultipolarModel) -> list[str]:
     return [s for s, spec in model.params.states.items() if spec.role == role]
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """What the reporters share, computed once per collected step."""
+
+    capability: np.ndarray
+    shares: np.ndarray
+    levels: np.ndarray
+    focus_alignment: np.ndarray
+    rivalry: np.ndarray
+    poles: tuple[np.ndarray, float, float]
+
+
+def _snapshot(model: MultipolarModel, pair: tuple[int, int]) -> _Snapshot:
+    key = (id(model), model.steps, model.date)
+    cached = getattr(model, "_metrics_snapshot", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    focus = _focus(model)
+    snap = _Snapshot(
+        capability=model.capabilities.capability_shares(model.params.capability.military_weight),
+        shares=domain_shares(model.readings.totals(focus)),
+        levels=model.readings.mean_level(focus),
+        focus_alignment=np.array([model.states[s].alignment for s in focus]).reshape(
+            -1, len(model.powers)
+        ),
+        rivalry=contest(state_shares(model.readings.influence(focus)), *pair),
+        poles=pole_view(_followers(model)),
+    )
+    model._metrics_snapshot = (key, snap)
+    return snap
+
+
 def model_reporters(model: MultipolarModel) -> dict[str, Callable[[Any], Any]]:
     """The DataCollector's model reporters: one column per metric, in a stable order."""
     index = model.world.power_index
@@ -93,21 +126,12 @@ def model_reporters(model: MultipolarModel) -> dict[str, Callable[[Any], Any]]:
     a, b = model.params.metrics.rivalry_pair
     pair = f"{a.lower()}_{b.lower()}"
 
-    def capability(m: MultipolarModel) -> np.ndarray:
-        return m.capabilities.capability_shares(m.params.capability.military_weight)
-
-    def shares(m: MultipolarModel) -> np.ndarray:
-        return domain_shares(m.readings.totals(_focus(m)))
-
-    def focus_alignment(m: MultipolarModel) -> np.ndarray:
-        return np.array([m.states[s].alignment for s in _focus(m)]).reshape(-1, len(m.powers))
-
-    def rivalry(m: MultipolarModel) -> np.ndarray:
-        return contest(state_shares(m.readings.influence(_focus(m))), index[a], index[b])
+    def snap(m: MultipolarModel) -> _Snapshot:
+        return _snapshot(m, (index[a], index[b]))
 
     reporters: dict[str, Callable[[Any], Any]] = {
         "date": lambda m: m.date.isoformat(),
-        "polarity_n_eff": lambda m: polarity_n_eff(capability(m)),
+        "polarity_n_eff": lambda m: polarity_n_eff(snap(m).capability),
         "bloc_polarization": lambda m: (
             bloc_polarization(
                 _followers(m), [index[p] for p in blocs[0]], [index[p] for p in blocs[1]]
@@ -115,26 +139,28 @@ def model_reporters(model: MultipolarModel) -> dict[str, Callable[[Any], Any]]:
             if len(blocs) == 2
             else 0.0
         ),
-        "pole_n_eff": lambda m: pole_view(_followers(m))[1],
-        "pole_polarization": lambda m: pole_view(_followers(m))[2],
+        "pole_n_eff": lambda m: snap(m).poles[1],
+        "pole_polarization": lambda m: snap(m).poles[2],
     }
     for power, i in index.items():
-        reporters[f"pole_share_{power}"] = lambda m, i=i: float(pole_view(_followers(m))[0][i])
+        reporters[f"pole_share_{power}"] = lambda m, i=i: float(snap(m).poles[0][i])
     for j, domain in enumerate(DOMAINS):
-        reporters[f"ca_level_{domain}"] = lambda m, j=j: float(
-            m.readings.mean_level(_focus(m))[:, j].sum()
-        )
+        reporters[f"ca_level_{domain}"] = lambda m, j=j: float(snap(m).levels[:, j].sum())
     for power, i in index.items():
-        reporters[f"ca_share_{power}"] = lambda m, i=i: float(shares(m)[i].mean())
+        reporters[f"ca_share_{power}"] = lambda m, i=i: float(snap(m).shares[i].mean())
         for j, domain in enumerate(DOMAINS):
-            reporters[f"ca_share_{power}_{domain}"] = lambda m, i=i, j=j: float(shares(m)[i, j])
-        reporters[f"ca_alignment_{power}"] = lambda m, i=i: float(focus_alignment(m)[:, i].mean())
-    reporters[f"rivalry_{pair}_ca"] = lambda m: float(rivalry(m).mean())
+            reporters[f"ca_share_{power}_{domain}"] = lambda m, i=i, j=j: float(
+                snap(m).shares[i, j]
+            )
+        reporters[f"ca_alignment_{power}"] = lambda m, i=i: float(
+            snap(m).focus_alignment[:, i].mean()
+        )
+    reporters[f"rivalry_{pair}_ca"] = lambda m: float(snap(m).rivalry.mean())
     for j, domain in enumerate(DOMAINS):
-        reporters[f"rivalry_{pair}_ca_{domain}"] = lambda m, j=j: float(rivalry(m)[j])
+        reporters[f"rivalry_{pair}_ca_{domain}"] = lambda m, j=j: float(snap(m).rivalry[j])
     reporters[f"partnership_{pair}"] = lambda m: m.world.partnership_of(a, b)
     for power, i in index.items():
-        reporters[f"capability_share_{power}"] = lambda m, i=i: float(capability(m)[i])
+        reporters[f"capability_share_{power}"] = lambda m, i=i: float(snap(m).capability[i])
         reporters[f"security_budget_{power}"] = lambda m, i=i: float(m.last_budgets[i, 0])
         reporters[f"economy_budget_{power}"] = lambda m, i=i: float(m.last_budgets[i, 1])
     for code in model.organizations:
