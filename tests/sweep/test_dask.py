@@ -229,6 +229,7 @@ def test_a_terminated_driver_exits_143_and_resume_completes_the_rest(
         _stop(driver)
     assert driver.returncode == 143, err.decode()
     assert b"Traceback" not in err
+    assert b"interrupted by SIGTERM; completed runs are kept" in err
     assert pl.read_parquet(out / "runs.parquet").height == 6
     assert (
         main(["sweep", str(path), "--scheduler", cluster.address, "--out", str(out), "--resume"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 FAILED_RUNS = 3
+INTERRUPTED = 130
 TERMINATED = 143
 
 
@@ -93,8 +95,12 @@ def validate_sweep(path: str, overrides: list[str]) -> None:
     load_sweep(path, overrides)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the driver so that the run index is written before exiting."""
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(TERMINATED)
+    raise _Terminated
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -120,6 +126,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
         )
+    except (KeyboardInterrupt, _Terminated) as stop:
+        reason = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
+        print(
+            f"interrupted by {reason}; completed runs are kept and listed in runs.parquet, "
+            "rerun with --resume to complete the sweep",
+            file=sys.stderr,
+        )
+        return INTERRUPTED if reason == "SIGINT" else TERMINATED
     finally:
         signal.signal(signal.SIGTERM, previous)
     print(summary.line())
