@@ -56,3 +56,4 @@ def test_scheduled_mode_schedules_every_target_and_switches_rules_off(history):
         else:
             assert any(is_target_event(e, t) for e in scenario.events), t.id
     assert not any(o.rules.enabled for o in scenario.organizations.values())
+    assert not scenario.base_rules.enabled

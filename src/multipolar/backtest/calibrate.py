@@ -25,8 +25,8 @@ from multipolar.config import Scenario, override
 
 __all__ = ["CALIBRATION_END", "PARAMETERS", "Fit", "calibrate", "latin_hypercube", "write_fit"]
 
-# free parameters and their search ranges: alignment dynamics (the least constrained part) and
-# the CSTO's exit threshold (the rule behind most targets)
+# free parameters and their search ranges: alignment dynamics (the least constrained part), the
+# CSTO's exit threshold (the rule behind most targets) and the hosts' base-eviction threshold
 PARAMETERS: dict[str, tuple[float, float]] = {
     "alignment.rate": (0.02, 0.3),
     "alignment.temperature": (0.2, 1.5),
@@ -34,6 +34,7 @@ PARAMETERS: dict[str, tuple[float, float]] = {
     "alignment.institution_weight": (0.0, 2.0),
     "alignment.noise": (0.0, 0.6),
     "organizations.CSTO.rules.leave_threshold": (0.05, 0.4),
+    "base_rules.evict_threshold": (0.05, 0.35),
 }
 CALIBRATION_END = dt.date(2008, 1, 1)
 

@@ -1,8 +1,8 @@
 """The backtest's two modes, as transformations of the resolved history scenario.
 
 * ``scheduled``: a replay. Every membership and base change is a dated event and the
-  organizations' admission and exit rules are switched off, so the model reproduces the
-  record of memberships exactly.
+  organizations' admission and exit rules and the hosts' base-eviction rule are switched
+  off, so the model reproduces the record of memberships and bases exactly.
 * ``endogenous``: the changes listed as targets are removed from the schedule (membership
   events, and the closing dates of target bases) and left to the model's own rules;
   everything else stays scheduled. A scheduled event that only made sense after a removed
@@ -53,6 +53,8 @@ def apply_mode(scenario: Scenario, mode: Mode, targets: Sequence[Target]) -> Sce
     if mode == "scheduled":
         for org in data["organizations"].values():
             org["rules"]["enabled"] = False
+        if "base_rules" in data:
+            data["base_rules"]["enabled"] = False
     else:
         data["events"] = [
             event.model_dump()
