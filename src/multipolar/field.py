@@ -70,10 +70,10 @@ class InfluenceField:
         self._host: tuple[int, np.ndarray] | None = None
 
     def set_sources(self, batch: SourceBatch) -> None:
-        """Replace the source densities with one step's batch (assembled on the device)."""
+        """Replace the source densities with one step's batch, in place on the device."""
         xp = self._xp
-        table = self.backend.asarray(batch.table)
-        self.s = xp.take(table, self._country, axis=1)
+        table = self.backend.asarray(np.asarray(batch.table, dtype=np.float32))
+        xp.take(table, self._country, axis=1, out=self.s)
         if len(batch.values):
             idx = tuple(self.backend.asarray(a) for a in (batch.channels, batch.rows, batch.cols))
             self.s[idx] += self.backend.asarray(batch.values)

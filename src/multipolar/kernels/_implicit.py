@@ -30,6 +30,12 @@ from numba import prange
 
 _ONE = np.uint64(1)
 
+_LANES = 4
+"""Rows whose recurrences the row sweep interleaves."""
+
+_CHUNKS = 64
+"""Column ranges :func:`column_factors` runs in parallel."""
+
 __all__ = ["Factors", "column_factors", "factors", "lod_steps", "ordered_totals", "row_factors"]
 
 
@@ -82,10 +88,6 @@ def column_factors(c: np.ndarray, g: np.float32, m: np.ndarray, cp: np.ndarray) 
                 mj = one / (((one + lo) + up) - lo * prev)
                 m[i, j] = mj
                 cp[i, j] = up * mj
-
-
-_CHUNKS = 64
-"""Column chunks of the column sweeps: fixed, so results do not follow the thread count."""
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
@@ -227,10 +229,6 @@ def _row_sweep(
                     for j in range(width - 1, -1, -1):
                         x = oi[j] + pi[j] * x
                         oi[j] = x
-
-
-_LANES = 4
-"""Rows whose recurrences the row sweep interleaves."""
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
