@@ -31,7 +31,7 @@ from numba import prange
 _ONE = np.uint64(1)
 
 _LANES = 4
-"""Rows whose recurrences the row sweep interleaves."""
+"""Rows whose recurrences the row sweep interleaves (its loops are written out for four)."""
 
 _CHUNKS = 64
 """Column ranges :func:`column_factors` runs in parallel."""
