@@ -35,7 +35,7 @@ def main() -> None:
         changed = runs(scenario_of(r), r.months)
         e = effect(base, changed, r.metric)
         window = "final 60 months" if r.months is None else f"months {r.months[0]}-{r.months[1]}"
-        ok = "yes" if e.delta * r.sign > 0 and abs(e.size) > 5 else "NO"
+        ok = "yes" if e.delta * r.sign > 0 and abs(e.size) > r.min_size else "NO"
         print(
             f"| {r.name} | `{r.metric}` | {window} | {e.baseline:.4f} | {e.changed:.4f} | "
             f"{e.delta:+.4f} | {e.seed_sd:.4f} | {e.size:+.1f} | {ok} |",

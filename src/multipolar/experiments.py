@@ -117,6 +117,7 @@ class Response:
     variant: str | None = None
     events: tuple[dict, ...] = ()
     baseline: tuple[str, ...] = ()
+    min_size: float = 5.0
 
 
 RESPONSES: tuple[Response, ...] = (
@@ -127,9 +128,9 @@ RESPONSES: tuple[Response, ...] = (
         "ca_level_security",
         -1,
     ),
-    Response("statecraft off", ("statecraft.return_on_alignment=0",), "ca_share_CHN_economy", -1),
+    Response("statecraft off", ("statecraft.return_on_alignment=0",), "ca_level_economy", -1),
     Response("hedging off", ("alignment.hedging=0",), "pole_polarization", +1),
-    Response("balancing off", ("alignment.threat_weight=0",), "ca_alignment_RUS", +1),
+    Response("balancing off", ("alignment.threat_weight=0",), "pole_polarization", +1),
     Response("institutions off", ("alignment.institution_weight=0",), "ca_alignment_RUS", -1),
     Response("partnership fixed", ("partnership_dynamics.rate=0",), "partnership_rus_chn", +1),
     Response("cohesion off", ("cohesion.effect=0",), "ca_share_RUS_security", +1),
@@ -170,6 +171,7 @@ RESPONSES: tuple[Response, ...] = (
         "Russia's security capacity halved",
         metric="ca_alignment_RUS",
         sign=-1,
+        min_size=1.0,
         events=(
             {
                 "date": "2023-01-01",
@@ -191,6 +193,7 @@ RESPONSES: tuple[Response, ...] = (
         ("powers.CHN.effort.economy=0.75",),
         "ca_alignment_CHN",
         +1,
+        min_size=1.0,
     ),
 )
 

@@ -41,6 +41,7 @@ from multipolar.mechanisms.budgets import (
     reference_budgets,
     security_threat,
 )
+from multipolar.mechanisms.alignment import softmax
 from multipolar.mechanisms.instruments import allocate, instruments
 from multipolar.mechanisms.organizations import eviction_decision
 from multipolar.mechanisms.partnership import contest, next_partnership, state_shares
@@ -145,6 +146,7 @@ class MultipolarModel(mesa.Model):
         if spinup_months > 0:
             self.field.advance(spinup_months)
         self.readings.update(self.field.country_sums())
+        self._settle_alignments()
         self.datacollector = mesa.DataCollector(
             model_reporters=model_reporters(self),
             tables={"states": self._state_columns(), "basins": self._basin_columns()},
@@ -205,6 +207,22 @@ class MultipolarModel(mesa.Model):
                 self.world.ties(iso3), 0.0
             )
         return weights / weights.sum()
+
+    def _settle_alignments(self) -> None:
+        """States in the grid without a given starting alignment start at their target.
+
+        The target is ``softmax(U / temperature)`` of the start's memberships and readings
+        (no shock), so a run starts from the model's own reading of the start date rather
+        than drifting away from an arbitrary guess during its first years.
+        """
+        for iso3, agent in self.states.items():
+            if agent.is_great_power or not agent.in_grid:
+                continue
+            if self.spec.states[iso3].initial_alignment is not None:
+                continue
+            utility = agent.utilities()
+            agent.alignment = softmax(utility / self.params.alignment.temperature)
+            agent.start_alignment = agent.alignment.copy()
 
     def state(self, iso3: str) -> StateAgent:
         """The StateAgent of a state."""
