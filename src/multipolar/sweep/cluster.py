@@ -2,8 +2,8 @@
 
 The embedded cluster has one single-threaded worker process per core, Numba's kernels
 included (``NUMBA_NUM_THREADS=1``: runs in parallel rather than threads fighting over the
-cores; the results do not depend on the thread count), listens on 127.0.0.1 only and has no
-dashboard.
+cores; the results do not depend on the thread count) and listens on 127.0.0.1 only, its
+HTTP endpoint on a free port.
 On a cluster whose workers advertise a ``GPU`` resource (``dask worker --resources GPU=1``,
 as ``scripts/slurm_sweep.py`` starts them), GPU runs ask for one GPU each, so Dask places one
 task per GPU.
@@ -52,7 +52,7 @@ def dask_executor(
                     threads_per_worker=1,
                     processes=True,
                     host="127.0.0.1",
-                    dashboard_address=None,
+                    dashboard_address="127.0.0.1:0",  # a free local port rather than 8787
                     silence_logs=logging.ERROR,  # shutdown chatter is not the user's concern
                     env={"NUMBA_NUM_THREADS": "1"},
                 )
