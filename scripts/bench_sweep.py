@@ -74,6 +74,7 @@ def throughput(args: argparse.Namespace, folder: Path) -> None:
                     "wall_s": round(summary.seconds, 2),
                     "runs_per_s": round(summary.total / summary.seconds, 3),
                     "mean_run_s": round(runs["seconds"].mean(), 3),
+                    "busy": round(float(runs["seconds"].sum()) / (summary.seconds * workers), 3),
                 }
             ),
             flush=True,
