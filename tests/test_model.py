@@ -236,7 +236,8 @@ def test_splitting_a_base_into_two_records_changes_no_output(scenario) -> None:
 @pytest.mark.parametrize("seed", [None, 2, 3])
 def test_armenia_turns_from_russia_after_freezing_its_csto_participation(seed) -> None:
     """The seed's case: after the Feb 2024 freeze Armenia's alignment with Russia falls by
-    2033, and the CSTO's cohesion (Armenia still counted) falls after the freeze."""
+    2033, and the CSTO's cohesion (Armenia still counted) falls after the freeze. (When
+    Armenia later leaves by rule, the cohesion of those who remain may rise again.)"""
     model = MultipolarModel(load_scenario(), backend="numba", rng=seed)
     freeze = step_of(model.spec.run.start, dt.date(2024, 2, 22))
     rus = model.power_index["RUS"]
@@ -248,4 +249,5 @@ def test_armenia_turns_from_russia_after_freezing_its_csto_participation(seed) -
     assert model.memberships.status("CSTO", "ARM") != "active"  # suspended, or left by rule
     at_freeze = alignment[freeze - 1]
     assert alignment[-1] < at_freeze - 0.05
-    assert max(cohesion[-12:]) < cohesion[freeze - 1]
+    # counted while suspended, Armenia drags the CSTO's cohesion down in the year after
+    assert np.mean(cohesion[freeze : freeze + 12]) < cohesion[freeze - 1]

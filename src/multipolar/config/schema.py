@@ -471,9 +471,9 @@ class AlignmentSpec(_Strict):
     saturation: Annotated[float, Field(ge=1e-3, le=1e3, strict=True)] = 1.0
     hedging: Fraction = 1.0
     threat_weight: Weight = 0.3
-    institution_weight: Weight = 0.5
+    institution_weight: Weight = 0.2
     suspended_penalty: Weight = 1.0
-    security_need: Fraction = 0.5
+    security_need: Fraction = 0.8
     economy_need: Fraction = 0.5
     initial_tie_weight: Weight = 1.0
     noise: Annotated[float, Field(ge=0.0, le=5.0, strict=True)] = 0.15
