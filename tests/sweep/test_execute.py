@@ -42,6 +42,7 @@ def test_local_sweep_writes_every_run_once(write_sweep, serial, tmp_path):
     assert {"run_id", "replicate", "seed", "alignment.rate"} <= set(model.columns)
     assert model.schema["alignment.rate"] == pl.Float64
     assert len(list((out / "model").glob("*.parquet"))) == 2
+    assert pl.read_parquet(out / "model").height == model.height  # the folder is one dataset
     assert {"run_id", "alignment.rate", "kind", "cause"} <= set(
         load(out, "events").collect_schema().names()
     )
