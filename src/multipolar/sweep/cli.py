@@ -105,12 +105,11 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a sweep on Dask; print a one-line summary; 3 when some runs failed."""
-    from multipolar.config import Problem, ScenarioError
     from multipolar.sweep.api import sweep_summary
-    from multipolar.sweep.spec import load_sweep
+    from multipolar.sweep.spec import SweepInputError, load_sweep
 
     if args.workers is not None and args.workers < 1:
-        raise ScenarioError([Problem("--workers", "", "must be at least 1")])
+        raise SweepInputError("--workers", "must be at least 1")
     changes: dict[str, Any] = {}
     if args.steps is not None:
         changes["months"] = args.steps

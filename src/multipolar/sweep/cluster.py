@@ -21,6 +21,24 @@ from typing import Any
 __all__ = ["dask_executor", "gpu_resources"]
 
 
+def _connect(address: str) -> Any:
+    """A client of the scheduler at ``address``; an unreachable one is bad input.
+
+    The wait is Dask's ``distributed.comm.timeouts.connect`` (30 s unless configured).
+    """
+    import dask
+    from distributed import Client
+
+    from multipolar.sweep.spec import SweepInputError
+
+    timeout = dask.config.get("distributed.comm.timeouts.connect")
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as error:
+        message = f"cannot connect to {address}: {' '.join(str(error).split())}"
+        raise SweepInputError("--scheduler", message) from None
+
+
 def gpu_resources(workers: dict[str, Any], backend: str) -> dict[str, float] | None:
     """``{"GPU": 1}`` when runs use a GPU backend and some worker advertises a GPU."""
     if backend not in ("cupy", "auto"):
@@ -59,7 +77,7 @@ def dask_executor(
             )
             client = stack.enter_context(Client(cluster))
         else:
-            client = stack.enter_context(Client(scheduler, timeout="30s"))
+            client = stack.enter_context(_connect(scheduler))
         info = client.scheduler_info()["workers"]
         resources = gpu_resources(info, backend)
         options: dict[str, Any] = {"pure": False}

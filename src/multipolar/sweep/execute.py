@@ -27,11 +27,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from multipolar.config import Problem, ScenarioError
 from multipolar.sweep.index import scan, write_index
 from multipolar.sweep.layout import ATTEMPT, MANIFEST, PLAN, atomic_write, remove_temporaries
 from multipolar.sweep.plan import Plan, PlannedRun, build_plan, parameter_dtypes
-from multipolar.sweep.spec import Sweep
+from multipolar.sweep.spec import Sweep, SweepInputError
 from multipolar.sweep.tasks import RunContext, TaskSpec, run_task
 
 __all__ = ["SweepSummary", "chunk_size", "execute_sweep"]
@@ -117,36 +116,24 @@ def _prepare(out: Path, sweep: Sweep, plan: Plan, resume: bool) -> None:
     manifest_path = out / MANIFEST
     if manifest_path.exists():
         if not resume:
-            raise ScenarioError(
-                [
-                    Problem(
-                        str(out),
-                        "",
-                        "already holds a sweep; pass --resume to complete it "
-                        "or choose another --out",
-                    )
-                ]
+            raise SweepInputError(
+                out, "already holds a sweep; pass --resume to complete it or choose another --out"
             )
         try:
             old = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise ScenarioError([Problem(str(manifest_path), "", f"unreadable: {error}")]) from None
+            raise SweepInputError(manifest_path, f"unreadable: {error}") from None
         if old.get("fingerprint") != _fingerprint(sweep):
-            raise ScenarioError(
-                [
-                    Problem(
-                        str(out),
-                        "",
-                        "holds a different sweep (the sweep file, its scenario "
-                        "or --steps/--set changed); choose another --out",
-                    )
-                ]
+            raise SweepInputError(
+                out,
+                "holds a different sweep (the sweep file, its scenario or --steps/--set "
+                "changed); choose another --out",
             )
         return
     if out.exists() and not out.is_dir():
-        raise ScenarioError([Problem(str(out), "", "exists and is not a folder")])
+        raise SweepInputError(out, "exists and is not a folder")
     if out.exists() and any(out.iterdir()):
-        raise ScenarioError([Problem(str(out), "", "exists and is not a sweep folder")])
+        raise SweepInputError(out, "exists and is not a sweep folder")
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / PLAN, plan.points.write_parquet)
     text = json.dumps(_manifest(sweep, plan), indent=2) + "\n"
@@ -218,7 +205,7 @@ def execute_sweep(
         progress: show a progress bar; default: when stderr is a terminal.
 
     Raises:
-        ScenarioError: ``out`` holds something else, or another sweep.
+        SweepInputError: ``out`` holds something else, or another sweep.
     """
     start = time.perf_counter()
     out = Path(out)

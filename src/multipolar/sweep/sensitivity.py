@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from multipolar.config import Problem, ScenarioError
 from multipolar.sweep.layout import INDEX, MANIFEST, PLAN
+from multipolar.sweep.spec import SweepInputError
 
 __all__ = ["INDEX_COLUMNS", "analyze", "bar_chart", "point_outputs"]
 
@@ -29,8 +29,8 @@ INDEX_COLUMNS = {
 _NOT_METRICS = {"step", "date", "run_id", "replicate", "seed"}
 
 
-def _bad(where: Path | str, message: str) -> ScenarioError:
-    return ScenarioError([Problem(str(where), "", message)])
+def _bad(where: Path | str, message: str) -> SweepInputError:
+    return SweepInputError(where, message)
 
 
 def _manifest(out_dir: Path) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def point_outputs(
     """Parameter matrix ``X`` (points in sampler order) and each metric per point.
 
     Raises:
-        ScenarioError: a metric is unknown, or some point has no completed run.
+        SweepInputError: a metric is unknown, or some point has no completed run.
     """
     from multipolar.sweep.api import load
 
@@ -61,7 +61,7 @@ def point_outputs(
     unknown = [m for m in metrics if m not in columns]
     if unknown:
         known = ", ".join(c for c in columns if c not in _NOT_METRICS and c not in names)
-        raise _bad(out_dir, f"--metric {unknown[0]}: no such metric; known: {known}")
+        raise _bad(f"--metric {unknown[0]}", f"no such metric in {out_dir}; known: {known}")
     per_run = (
         lazy.select("run_id", "step", *metrics)
         .filter(pl.col("step") > pl.col("step").max().over("run_id") - window)
@@ -109,8 +109,8 @@ def analyze(
         One row per (metric, parameter), with the method's index columns.
 
     Raises:
-        ScenarioError: the folder is not a Sobol' or Morris sweep, a metric is unknown, or
-            some point has no completed run.
+        SweepInputError: the folder is not a Sobol' or Morris sweep, a metric is unknown,
+            or some point has no completed run.
     """
     from SALib.analyze import morris, sobol
 

@@ -50,6 +50,7 @@ __all__ = [
     "Range",
     "SamplerSpec",
     "Sweep",
+    "SweepInputError",
     "SweepSettings",
     "is_sweep_file",
     "load_sweep",
@@ -60,6 +61,17 @@ OPTIONAL_TABLES = ("states", "basins", "events")
 TableName = Literal["model", "states", "basins", "events"]
 Method = Literal["grid", "lhs", "sobol", "morris"]
 SAMPLED: tuple[str, ...] = ("lhs", "sobol", "morris")
+
+
+class SweepInputError(ScenarioError):
+    """Bad input outside a sweep file (an option, an output folder): ``<where>: <problem>``.
+
+    A :class:`ScenarioError`, so the command line reports it as one line and exits 2.
+    """
+
+    def __init__(self, where: str | Path, message: str) -> None:
+        self.problems = []
+        ValueError.__init__(self, f"{where}: {message}")
 
 
 class _Strict(BaseModel):
