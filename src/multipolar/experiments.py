@@ -131,7 +131,7 @@ RESPONSES: tuple[Response, ...] = (
     Response("statecraft off", ("statecraft.return_on_alignment=0",), "ca_level_economy", -1),
     Response("hedging off", ("alignment.hedging=0",), "pole_polarization", +1),
     Response("balancing off", ("alignment.threat_weight=0",), "pole_polarization", +1),
-    Response("institutions off", ("alignment.institution_weight=0",), "ca_alignment_RUS", -1),
+    Response("institutions off", ("alignment.institution_weight=0",), "cohesion_CSTO", -1),
     Response("partnership fixed", ("partnership_dynamics.rate=0",), "partnership_rus_chn", +1),
     Response("cohesion off", ("cohesion.effect=0",), "ca_share_RUS_security", +1),
     Response(
