@@ -133,7 +133,7 @@ RESPONSES: tuple[Response, ...] = (
     Response("balancing off", ("alignment.threat_weight=0",), "pole_polarization", +1),
     Response("institutions off", ("alignment.institution_weight=0",), "cohesion_CSTO", -1),
     Response("partnership fixed", ("partnership_dynamics.rate=0",), "partnership_rus_chn", +1),
-    Response("cohesion off", ("cohesion.effect=0",), "ca_share_RUS_security", +1),
+    Response("cohesion off", ("cohesion.effect=0",), "ca_share_RUS_economy", +1),
     Response(
         "CFE restraint off",
         ("treaties.CFE.restraint=0", "treaties.CFE.suspended_restraint=0"),
