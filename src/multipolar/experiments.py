@@ -149,10 +149,19 @@ RESPONSES: tuple[Response, ...] = (
         months=(1, 60),
         baseline=("partnership.RUS-CHN=1",),
     ),
-    Response("variant ukraine_war_drain", metric="ca_share_RUS_security", sign=-1,
-             variant="ukraine_war_drain"),
-    Response("variant bri_acceleration", metric="ca_share_CHN_economy", sign=+1,
-             variant="bri_acceleration"),
+    Response(
+        "variant ukraine_war_drain",
+        metric="ca_level_security",
+        sign=-1,
+        months=(1, 60),
+        variant="ukraine_war_drain",
+    ),
+    Response(
+        "variant bri_acceleration",
+        metric="ca_share_CHN_economy",
+        sign=+1,
+        variant="bri_acceleration",
+    ),
     Response(
         "Russia's security capacity halved",
         metric="ca_share_RUS_security",
