@@ -21,6 +21,7 @@ def test_an_unreachable_scheduler_is_bad_input(write_sweep, capsys):
     import socket
 
     import dask
+    import distributed  # noqa: F401 - its config defaults must exist before dask.config.set
 
     from multipolar.cli import main
 

@@ -187,10 +187,18 @@ def test_final_fields_are_kept_on_request(write_sweep, serial, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("pending", "workers", "expected"), [(4, 2, 1), (200, 2, 25), (10**6, 2, 100), (0, 4, 1)]
+    ("pending", "workers", "mean_run_s", "expected"),
+    [
+        (50, 2, None, 1),  # nothing measured yet: one run, to measure
+        (200, 1, 0.1, 40),  # 4 s tasks
+        (200, 2, 0.1, 25),  # but four tasks per worker
+        (10**6, 2, 0.001, 100),  # never more than 100 runs
+        (10, 2, 30.0, 1),  # long runs: one per task
+        (0, 4, 1.0, 1),
+    ],
 )
-def test_chunks_give_a_few_tasks_per_worker(pending, workers, expected):
-    assert chunk_size(pending, workers) == expected
+def test_tasks_last_seconds_and_spread_over_workers(pending, workers, mean_run_s, expected):
+    assert chunk_size(pending, workers, mean_run_s) == expected
 
 
 def test_tasks_of_a_superseded_driver_write_nothing(write_sweep, serial, tmp_path, monkeypatch):

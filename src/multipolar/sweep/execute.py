@@ -19,7 +19,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +37,7 @@ __all__ = ["SweepSummary", "chunk_size", "execute_sweep"]
 
 INDEX_EVERY_S = 2.0
 MAX_RUNS_PER_TASK = 100
+TARGET_TASK_S = 4.0
 TASKS_PER_WORKER = 4
 
 
@@ -62,15 +63,48 @@ class SweepSummary:
         return text
 
 
-def chunk_size(pending: int, workers: int) -> int:
-    """Runs per task: about ``TASKS_PER_WORKER`` tasks per worker, at most 100 runs each.
+def chunk_size(pending: int, workers: int, mean_run_s: float | None = None) -> int:
+    """Runs in the next task: long enough to make Dask's cost negligible, short enough to share.
 
-    A few tasks per worker balance the load and let a lost worker's task be redone cheaply,
-    while each task holds enough runs that the scheduler's per-task cost (milliseconds)
-    stays a small share of its run time and the files it writes are not tiny.
+    A task should last about ``TARGET_TASK_S`` seconds (Dask's few milliseconds per task are
+    then well under 1 %, and its files are not tiny), but the remaining runs should still
+    make about ``TASKS_PER_WORKER`` tasks per worker, so that the last tasks spread over the
+    workers and a lost worker's task is cheap to redo. Before any run has finished
+    (``mean_run_s`` None) a task holds one run, to measure.
     """
-    per_task = math.ceil(pending / max(1, workers * TASKS_PER_WORKER))
-    return max(1, min(MAX_RUNS_PER_TASK, per_task))
+    if mean_run_s is None:
+        return 1
+    by_time = math.ceil(TARGET_TASK_S / max(mean_run_s, 1e-3))
+    by_share = math.ceil(pending / max(1, workers * TASKS_PER_WORKER))
+    return max(1, min(MAX_RUNS_PER_TASK, by_time, by_share))
+
+
+class _Chunker:
+    """Cuts the pending runs into tasks, sizing each from the run times seen so far."""
+
+    def __init__(self, runs: Sequence[PlannedRun], workers: int, fixed: int | None) -> None:
+        self.runs = runs
+        self.next_run = 0
+        self.workers = workers
+        self.fixed = fixed
+        self.seconds = 0.0
+        self.timed = 0
+
+    def observe(self, records: Sequence[dict[str, Any]]) -> None:
+        """Learn run times from a finished task's records."""
+        for record in records:
+            if record.get("seconds") is not None:
+                self.seconds += record["seconds"]
+                self.timed += 1
+
+    def take(self) -> tuple[PlannedRun, ...]:
+        """The runs of the next task (empty when none are left)."""
+        remaining = len(self.runs) - self.next_run
+        mean = self.seconds / self.timed if self.timed else None
+        size = self.fixed or chunk_size(remaining, self.workers, mean)
+        chunk = tuple(self.runs[self.next_run : self.next_run + size])
+        self.next_run += len(chunk)
+        return chunk
 
 
 def _fingerprint(sweep: Sweep) -> str:
@@ -138,11 +172,6 @@ def _prepare(out: Path, sweep: Sweep, plan: Plan, resume: bool) -> None:
     atomic_write(out / PLAN, plan.points.write_parquet)
     text = json.dumps(_manifest(sweep, plan), indent=2) + "\n"
     atomic_write(manifest_path, lambda p: p.write_text(text, encoding="utf-8"))
-
-
-def _chunks(runs: Sequence[PlannedRun], size: int) -> Iterator[tuple[PlannedRun, ...]]:
-    for start in range(0, len(runs), size):
-        yield tuple(runs[start : start + size])
 
 
 def _task_id(runs: Sequence[PlannedRun]) -> str:
@@ -219,12 +248,8 @@ def execute_sweep(
     done = {rid for rid, rec in records.items() if rec["status"] == "ok"}
     pending = [r for r in plan.runs if r.run_id not in done]
     n_workers = workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
-    size = sweep.settings.runs_per_task or chunk_size(len(pending), n_workers)
+    chunker = _Chunker(pending, n_workers, sweep.settings.runs_per_task)
     context = _context(sweep)
-    tasks = (
-        TaskSpec(str(out), _task_id(chunk), context, chunk, attempt)
-        for chunk in _chunks(pending, size)
-    )
     write_index(out, plan, records, dtypes)
     show = sys.stderr.isatty() if progress is None else progress
     failed = 0
@@ -236,7 +261,7 @@ def execute_sweep(
     ) as bar:
         bar.set_postfix_str("failed 0", refresh=False)
         try:
-            _fill(executor, tasks, in_flight, window)
+            _fill(executor, chunker, in_flight, window, (str(out), context, attempt))
             while in_flight:
                 finished, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
                 for future in finished:
@@ -245,12 +270,13 @@ def execute_sweep(
                         results = future.result()
                     except Exception as error:  # noqa: BLE001 - a lost task fails its runs only
                         results = _lost(task, error)
+                    chunker.observe(results)
                     for record in results:
                         records[record["run_id"]] = record
                     failed += sum(r["status"] != "ok" for r in results)
                     bar.set_postfix_str(f"failed {failed}", refresh=False)
                     bar.update(len(results))
-                _fill(executor, tasks, in_flight, window)
+                _fill(executor, chunker, in_flight, window, (str(out), context, attempt))
                 if time.monotonic() - last_index >= INDEX_EVERY_S:
                     write_index(out, plan, records, dtypes)
                     last_index = time.monotonic()
@@ -270,12 +296,15 @@ def execute_sweep(
 
 def _fill(
     executor: cf.Executor,
-    tasks: Iterator[TaskSpec],
+    chunker: _Chunker,
     in_flight: dict[cf.Future[list[dict[str, Any]]], TaskSpec],
     window: int,
+    where: tuple[str, RunContext, str],
 ) -> None:
+    out, context, attempt = where
     while len(in_flight) < window:
-        task = next(tasks, None)
-        if task is None:
+        chunk = chunker.take()
+        if not chunk:
             return
+        task = TaskSpec(out, _task_id(chunk), context, chunk, attempt)
         in_flight[executor.submit(run_task, task)] = task
