@@ -174,8 +174,14 @@ def _prepare(out: Path, sweep: Sweep, plan: Plan, resume: bool) -> None:
     atomic_write(manifest_path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def _task_id(runs: Sequence[PlannedRun]) -> str:
-    text = ",".join(sorted(r.run_id for r in runs))
+def _task_id(runs: Sequence[PlannedRun], attempt: str) -> str:
+    """A digest of the task's runs and of the driver's token.
+
+    Dask's retry of a task (a lost worker) writes under the same name and replaces its
+    files; a task of another driver never shares a name, so it can never replace or remove
+    this driver's files.
+    """
+    text = attempt + ":" + ",".join(sorted(r.run_id for r in runs))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -306,5 +312,5 @@ def _fill(
         chunk = chunker.take()
         if not chunk:
             return
-        task = TaskSpec(out, _task_id(chunk), context, chunk, attempt)
+        task = TaskSpec(out, _task_id(chunk, attempt), context, chunk, attempt)
         in_flight[executor.submit(run_task, task)] = task
