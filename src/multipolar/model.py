@@ -142,10 +142,7 @@ class MultipolarModel(mesa.Model):
         self._apply_due_events(0)
         for org in self.organizations.values():
             org.update_cohesion()
-        self.field.set_sources(self._sources())
-        if spinup_months > 0:
-            self.field.advance(spinup_months)
-        self.readings.update(self.field.country_sums())
+        self._spin_up(spinup_months)
         self._settle_alignments()
         self.datacollector = mesa.DataCollector(
             model_reporters=model_reporters(self),
@@ -207,6 +204,23 @@ class MultipolarModel(mesa.Model):
                 self.world.ties(iso3), 0.0
             )
         return weights / weights.sum()
+
+    def _spin_up(self, months: int) -> None:
+        """Diffuse the start's sources for ``months`` months, in rounds of at most a year.
+
+        The sources are recomputed between rounds from the readings so far, so the budgets
+        that depend on the fields (the security dilemma's threat) are settled too by the
+        start, rather than jumping in its first months.
+        """
+        self.field.set_sources(self._sources())
+        done = 0
+        while done < months:
+            chunk = min(12, months - done)
+            self.field.advance(chunk)
+            done += chunk
+            self.readings.update(self.field.country_sums())
+            self.field.set_sources(self._sources())
+        self.readings.update(self.field.country_sums())
 
     def _settle_alignments(self) -> None:
         """States in the grid without a given starting alignment start at their target.
