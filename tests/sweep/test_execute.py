@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 
@@ -43,6 +45,11 @@ def test_local_sweep_writes_every_run_once(write_sweep, serial, tmp_path):
     assert model.schema["alignment.rate"] == pl.Float64
     assert len(list((out / "model").glob("*.parquet"))) == 2
     assert pl.read_parquet(out / "model").height == model.height  # the folder is one dataset
+    manifest = json.loads((out / "sweep.json").read_text())
+    assert manifest["sweep"]["parameters"] == {"alignment.rate": [0.05, 0.2]}
+    assert manifest["base_scenario"]["geography"]["resolution"] == 1.0
+    assert {"polars", "dask", "SALib"} <= set(manifest["versions"])
+    assert "git_revision" in manifest and manifest["runs"] == 4
     assert {"run_id", "alignment.rate", "kind", "cause"} <= set(
         load(out, "events").collect_schema().names()
     )
