@@ -2,8 +2,9 @@
 
 The embedded cluster has one single-threaded worker process per core, Numba's kernels
 included (``NUMBA_NUM_THREADS=1``: runs in parallel rather than threads fighting over the
-cores; the results do not depend on the thread count) and listens on 127.0.0.1 only, its
-HTTP endpoint on a free port.
+cores; the tests check that its tables equal those of an in-process sweep), and listens on
+127.0.0.1 only, its HTTP endpoint on a free port.
+
 On a cluster whose workers advertise a ``GPU`` resource (``dask worker --resources GPU=1``,
 as ``scripts/slurm_sweep.py`` starts them), GPU runs ask for one GPU each, so Dask places one
 task per GPU.
