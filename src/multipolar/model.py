@@ -20,6 +20,7 @@ The model never branches on the backend: it calls the backend interface of
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +58,33 @@ __all__ = ["MultipolarModel", "geography_for"]
 
 
 def geography_for(scenario: Scenario, cache_dir: Path | None = None) -> Geography:
-    """Build (or read from the cache) the rasters for a scenario's grid and conductance."""
+    """Build (or read from the cache) the rasters for a scenario's grid and conductance.
+
+    Kept in memory per process for the last few grids, so the runs of a sweep worker share
+    one read of the rasters. A Geography is never modified after it is built.
+    """
     g = scenario.geography
-    grid = Grid(g.lon_min, g.lon_max, g.lat_min, g.lat_max, g.resolution)
     c = g.conductance
+    return _geography(
+        (g.lon_min, g.lon_max, g.lat_min, g.lat_max, g.resolution),
+        (c.open_land, c.mountains, c.water),
+        tuple(sorted(c.features.items())),
+        cache_dir,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _geography(
+    bounds: tuple[float, float, float, float, float],
+    terrain: tuple[float, float, float],
+    features: tuple[tuple[str, float], ...],
+    cache_dir: Path | None,
+) -> Geography:
+    open_land, mountains, water = terrain
     return build_geography(
-        grid,
-        {"open_land": c.open_land, "mountains": c.mountains, "water": c.water},
-        dict(c.features),
+        Grid(*bounds),
+        {"open_land": open_land, "mountains": mountains, "water": water},
+        dict(features),
         cache_dir=cache_dir,
     )
 
