@@ -120,6 +120,14 @@ class Response:
     min_size: float = 5.0
 
 
+HALVE_RUSSIAN_SECURITY = {
+    "date": "2023-01-01",
+    "kind": "capacity_shock",
+    "power": "RUS",
+    "domain": "security",
+    "factor": 0.5,
+}
+
 RESPONSES: tuple[Response, ...] = (
     Response("growth off", ("capability.growth_scale=0",), "ca_share_CHN", -1),
     Response(
@@ -166,30 +174,14 @@ RESPONSES: tuple[Response, ...] = (
         "Russia's security capacity halved",
         metric="ca_share_RUS_security",
         sign=-1,
-        events=(
-            {
-                "date": "2023-01-01",
-                "kind": "capacity_shock",
-                "power": "RUS",
-                "domain": "security",
-                "factor": 0.5,
-            },
-        ),
+        events=(HALVE_RUSSIAN_SECURITY,),
     ),
     Response(
         "Russia's security capacity halved",
         metric="ca_alignment_RUS",
         sign=-1,
         min_size=1.0,
-        events=(
-            {
-                "date": "2023-01-01",
-                "kind": "capacity_shock",
-                "power": "RUS",
-                "domain": "security",
-                "factor": 0.5,
-            },
-        ),
+        events=(HALVE_RUSSIAN_SECURITY,),
     ),
     Response(
         "China's economic effort doubled",
