@@ -116,9 +116,16 @@ def test_unstable_fixed_substeps_say_how_many_are_needed() -> None:
     assert "unstable" in line and 'or "auto"' in line
 
 
-def test_grid_cap() -> None:
-    (line,) = set_problems("geography.resolution=0.02")
-    assert "3000 x 1500 = 4500000 cells, above the cap" in line
+def test_memory_cap() -> None:
+    world = ("geography.lon_min=-180", "geography.lon_max=180", "geography.lat_min=-90")
+    (line,) = set_problems(*world, "geography.lat_max=90", "geography.resolution=0.02")
+    assert line.startswith("--set geography.resolution: 18000 x 9000 cells x 6 channels")
+    assert "GB of memory), above the cap" in line
+
+
+def test_a_hundredth_of_a_degree_validates_with_the_implicit_scheme() -> None:
+    scenario = load_scenario(None, ["geography.resolution=0.01", 'diffusion.scheme="implicit"'])
+    assert scenario.geography.resolution == 0.01
 
 
 @pytest.mark.parametrize("pair", ["FOO-BAR", "RUS"])

@@ -4,7 +4,8 @@ Each check yields ``(key, message)`` pairs; the loader attaches the file each ke
 Every check the run would make is made here, so a scenario that validates also starts: the
 grid is built (:class:`~multipolar.geography.Grid`), and the diffusion's substeps are checked
 for stability and for cost (a month must not need more than :data:`MAX_SUBSTEPS` substeps
-nor more than :data:`MAX_CELL_SUBSTEPS` cell updates per channel).
+nor more than :data:`MAX_CELL_SUBSTEPS` cell updates per channel), and for memory (at most
+:data:`MAX_CELL_CHANNELS` cells x channels).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from multipolar.timeline import step_of
 __all__ = [
     "BLAME",
     "EXPLICIT_WARN_SUBSTEPS",
-    "MAX_CELLS",
+    "BYTES_PER_CELL_CHANNEL",
+    "MAX_CELL_CHANNELS",
     "MAX_CELL_SUBSTEPS",
     "MAX_SUBSTEPS",
     "NOMINAL_UPDATES_PER_S",
@@ -44,10 +46,13 @@ BLAME: dict[tuple[str | int, ...], tuple[tuple[str | int, ...], ...]] = {
 }
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
-# The largest grid (cells) and the most work per month the model accepts. 4 million cells
-# hold 0.025 degree over the default region; 1e9 cell updates per channel per month is about
-# 3 s a month for the default six channels at NOMINAL_UPDATES_PER_S.
-MAX_CELLS = 4_000_000
+# The largest fields and the most work per month the model accepts. Memory grows with
+# cells x channels: a run at 0.01 degree over the default region (18 million cells x 6
+# channels, implicit scheme) peaked at 2.8 GB resident, about 26 bytes per cell and channel;
+# the cap of 150 million cell-channels keeps a run under about 4 GB. 1e9 cell updates per
+# channel per month is about 3 s a month for six channels at NOMINAL_UPDATES_PER_S.
+MAX_CELL_CHANNELS = 150_000_000
+BYTES_PER_CELL_CHANNEL = 26
 MAX_SUBSTEPS = 10_000
 MAX_CELL_SUBSTEPS = 1e9
 # The Numba kernel's throughput on a 2-core VM, channel-cell updates per second
@@ -208,11 +213,14 @@ def _check_geography(s: Scenario) -> Iterator[Finding]:
         yield ("geography", "resolution"), f"does not fit the region: {error}"
         return
     height, width = grid.shape
-    if height * width > MAX_CELLS:
+    channels = len(s.powers) * len(DOMAINS)
+    if height * width * channels > MAX_CELL_CHANNELS:
+        size = height * width * channels * BYTES_PER_CELL_CHANNEL / 1e9
         yield (
             ("geography", "resolution"),
-            f"{width} x {height} = {width * height} cells, above the cap of {MAX_CELLS}; "
-            "coarsen the resolution or shrink the region",
+            f"{width} x {height} cells x {channels} channels = {width * height * channels} "
+            f"cell-channels (about {size:.3g} GB of memory), above the cap of "
+            f"{MAX_CELL_CHANNELS:.3g}; coarsen the resolution or shrink the region",
         )
     else:
         yield from _check_stability(s)
