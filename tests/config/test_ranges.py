@@ -16,6 +16,11 @@ def test_every_numeric_key_has_a_lower_and_an_upper_bound() -> None:
     assert unbounded == [], "give these keys a range in config/schema.py"
 
 
+def test_every_numeric_key_is_strict() -> None:
+    loose = [k.key for k in numeric_keys() if not k.strict]
+    assert loose == [], "add strict=True: a quoted '0.2' or true must not pass for a number"
+
+
 def test_ranges_are_read_from_the_schema() -> None:
     by_key = {k.key: k for k in numeric_keys()}
     conductance = by_key["geography.conductance.open_land"]

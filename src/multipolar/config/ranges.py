@@ -36,6 +36,7 @@ class NumericKey:
     lower: str
     upper: str
     table: str
+    strict: bool = False
 
     @property
     def bounded(self) -> bool:
@@ -45,6 +46,15 @@ class NumericKey:
 
 def _number(value: float) -> str:
     return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def _strict(constraints: list[Any]) -> bool:
+    """Whether a number must be a number (not a numeric string or a boolean)."""
+    return any(
+        getattr(c, "strict", None) is True
+        for item in constraints
+        for c in (getattr(item, "metadata", None) or [item])
+    )
 
 
 def _bound(constraints: list[Any]) -> tuple[str, str]:
@@ -80,7 +90,7 @@ def _visit(annotation: Any, constraints: list[Any], key: str, table: str) -> Ite
         yield from _fields(annotation, f"{key}.")
     elif annotation in (int, float):
         lower, upper = _bound(constraints)
-        yield NumericKey(key, annotation.__name__, lower, upper, table)
+        yield NumericKey(key, annotation.__name__, lower, upper, table, _strict(constraints))
 
 
 def _fields(model: type[BaseModel], prefix: str) -> Iterator[NumericKey]:

@@ -72,10 +72,10 @@ Weight = Annotated[float, Field(ge=0.0, le=100.0, strict=True)]
 PositiveWeight = Annotated[float, Field(gt=0.0, le=100.0, strict=True)]
 # a sourced amount (US$ billion, million people, troops): 0 to 1e9 (world GDP is ~1e5 bn)
 Amount = Annotated[float, Field(ge=0.0, le=1e9, strict=True)]
-Year = Annotated[int, Field(ge=1900, le=2100)]
+Year = Annotated[int, Field(ge=1900, le=2100, strict=True)]
 Text = Annotated[str, Field(min_length=1)]
-Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
-Lat = Annotated[float, Field(ge=-90.0, le=90.0)]
+Lon = Annotated[float, Field(ge=-180.0, le=180.0, strict=True)]
+Lat = Annotated[float, Field(ge=-90.0, le=90.0, strict=True)]
 
 
 class _Strict(BaseModel):
@@ -414,10 +414,12 @@ class RunSpec(_Strict):
 class ConductanceSpec(_Strict):
     """Conductance by terrain kind, with optional overrides for named features."""
 
-    open_land: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
-    mountains: Annotated[float, Field(gt=0.0, le=1.0)] = 0.3
-    water: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
-    features: dict[str, Annotated[float, Field(gt=0.0, le=1.0)]] = Field(default_factory=dict)
+    open_land: Annotated[float, Field(gt=0.0, le=1.0, strict=True)] = 1.0
+    mountains: Annotated[float, Field(gt=0.0, le=1.0, strict=True)] = 0.3
+    water: Annotated[float, Field(gt=0.0, le=1.0, strict=True)] = 0.5
+    features: dict[str, Annotated[float, Field(gt=0.0, le=1.0, strict=True)]] = Field(
+        default_factory=dict
+    )
 
 
 class GeographySpec(_Strict):
@@ -477,14 +479,14 @@ class AlignmentSpec(_Strict):
     economy_need: Fraction = 0.5
     initial_tie_weight: Weight = 1.0
     noise: Annotated[float, Field(ge=0.0, le=5.0, strict=True)] = 0.15
-    noise_persistence: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.9
+    noise_persistence: Annotated[float, Field(ge=0.0, lt=1.0, strict=True)] = 0.9
 
 
 class CapabilitySpec(_Strict):
     """How capability shares are formed from GDP and military expenditure (mechanism 1)."""
 
     military_weight: Fraction = 0.5
-    growth_scale: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    growth_scale: Annotated[float, Field(ge=0.0, le=10.0, strict=True)] = 1.0
 
 
 class SecurityDilemmaSpec(_Strict):
@@ -503,7 +505,7 @@ class PartnershipDynamicsSpec(_Strict):
     """
 
     rate: Fraction = 0.02
-    tolerance: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
+    tolerance: Annotated[float, Field(gt=0.0, le=10.0, strict=True)] = 1.0
     pairs: tuple[str, ...] = ("RUS-CHN",)
 
 
