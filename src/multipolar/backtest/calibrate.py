@@ -3,8 +3,9 @@
 Method: a Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`, seeded) of ``samples``
 points over the ranges in :data:`PARAMETERS`; each point runs the history in the
 endogenous mode from 1992-01 to 2008-01 (nothing after 2007 is seen) over ``seeds`` seeds,
-in a process pool, and is scored by the Brier score of the calibration period (ties broken
-by fewer false changes). The best point is written as a scenario file that extends the
+in a process pool, and is scored by the Brier skill score of the calibration period (ties
+broken by fewer false changes): the skill, because it equals one minus the sum of squared
+errors over the number of real changes, so points with different false changes compare. The best point is written as a scenario file that extends the
 history scenario, so ``multipolar backtest <that file>`` judges it on 2008-2024.
 """
 
@@ -110,7 +111,16 @@ def calibrate(
         runs = results[i * len(seeds) : (i + 1) * len(seeds)]
         period = score(early, runs).periods["calibration"]
         fits.append(Fit(values, period.brier, period.brier_skill, period.false_changes_per_seed))
-    return sorted(fits, key=lambda f: (f.brier, f.false_changes_per_seed))
+    # the skill, not the Brier score itself: points differ in their false changes, hence in
+    # their items, and only 1 - B / B_ref = 1 - (sum of squared errors) / (real changes) is
+    # comparable across them (each false change adds its squared probability)
+    return sorted(
+        fits,
+        key=lambda f: (
+            -(f.brier_skill if f.brier_skill is not None else -1e9),
+            f.false_changes_per_seed,
+        ),
+    )
 
 
 def write_fit(fit: Fit, extends: str, path: Path, about: dict[str, Any]) -> Path:

@@ -96,7 +96,10 @@ def _calibrated_scenario(args: argparse.Namespace, out: Path, history) -> Path:
         "method": "scipy.stats.qmc.LatinHypercube(seed=2005), endogenous mode, 1992-01..2008-01",
     }
     path = write_fit(best, extends, out / f"{Path(args.scenario).stem}_calibrated.toml", about)
-    print(f"calibrated on 1992-2007: Brier {best.brier:.4f} with {best.values}; wrote {path}")
+    print(
+        f"calibrated on 1992-2007: skill {best.brier_skill}, Brier {best.brier:.4f} "
+        f"with {best.values}; wrote {path}"
+    )
     return path
 
 
