@@ -5,8 +5,9 @@ points over the ranges in :data:`PARAMETERS`; each point runs the history in the
 endogenous mode from 1992-01 to 2008-01 (nothing after 2007 is seen) over ``seeds`` seeds,
 in a process pool, and is scored by the Brier skill score of the calibration period (ties
 broken by fewer false changes): the skill, because it equals one minus the sum of squared
-errors over the number of real changes, so points with different false changes compare. The best point is written as a scenario file that extends the
-history scenario, so ``multipolar backtest <that file>`` judges it on 2008-2024.
+errors over the number of real changes, so points with different false changes compare.
+The best point is written as a scenario file that extends the history scenario, so
+``multipolar backtest <that file>`` judges it on 2008-2024.
 """
 
 from __future__ import annotations
