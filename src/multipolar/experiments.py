@@ -139,7 +139,13 @@ RESPONSES: tuple[Response, ...] = (
     Response("statecraft off", ("statecraft.return_on_alignment=0",), "ca_level_economy", -1),
     Response("hedging off", ("alignment.hedging=0",), "pole_polarization", +1),
     Response("balancing off", ("alignment.threat_weight=0",), "pole_polarization", +1),
-    Response("institutions off", ("alignment.institution_weight=0",), "cohesion_CSTO", -1),
+    Response(
+        "institutions off",
+        ("alignment.institution_weight=0",),
+        "cohesion_CSTO",
+        -1,
+        months=(1, 24),
+    ),
     Response("partnership fixed", ("partnership_dynamics.rate=0",), "partnership_rus_chn", +1),
     Response("cohesion off", ("cohesion.effect=0",), "ca_share_RUS_economy", +1),
     Response(
@@ -154,7 +160,7 @@ RESPONSES: tuple[Response, ...] = (
         ("partnership.RUS-CHN=0",),
         "rivalry_rus_chn_ca",
         +1,
-        months=(1, 60),
+        months=(1, 24),
         baseline=("partnership.RUS-CHN=1",),
     ),
     Response(
