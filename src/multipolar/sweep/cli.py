@@ -7,6 +7,7 @@ Exit codes: 0 all runs ok, 3 some runs failed (listed in ``runs.parquet``), 2 ba
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -100,6 +101,10 @@ class _Terminated(BaseException):
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
+    # the client's connections close mid-message while the driver unwinds: Dask and tornado
+    # would log that as errors with tracebacks, which say nothing to a user who stopped it
+    for name in ("distributed", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     raise _Terminated
 
 
