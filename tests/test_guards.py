@@ -69,3 +69,18 @@ def test_a_run_that_turns_non_finite_exits_1_with_one_line(
     assert len(err) == 1 and err[0].startswith("non-finite value in 2023-03 (step 2): ")
     assert "nan" in err[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_final_fields_are_checked_cell_by_cell() -> None:
+    fields = np.zeros((2, 3, 4), dtype=np.float32)
+    model = SimpleNamespace(
+        field=SimpleNamespace(to_host=lambda: fields),
+        channels=["RUS.security", "RUS.economy"],
+        date=dt.date(2033, 1, 1),
+    )
+    FiniteGuard().check_fields(model)
+    fields[1, 2, 3] = np.inf
+    with pytest.raises(
+        NonFiniteError, match=r"2033-01: fields\[RUS.economy\] at cell \(2, 3\) = inf"
+    ):
+        FiniteGuard().check_fields(model)

@@ -75,6 +75,27 @@ class FiniteGuard:
                 when = f"{when} (step {step})"
             raise NonFiniteError(found[0], found[1], when)
 
+    def check_fields(self, model: Any) -> None:
+        """Raise :class:`NonFiniteError` if the final fields hold a NaN or an infinity.
+
+        Once per run, before ``fields_final.npz`` is written: each step's zonal sums are
+        checked already, this catches a non-finite cell outside every zone.
+        """
+        field = getattr(model, "field", None)
+        if field is None:
+            return
+        fields = field.to_host()
+        bad = ~np.isfinite(fields)
+        if bad.any():
+            channel, row, col = (int(i[0]) for i in np.nonzero(bad))
+            names = getattr(model, "channels", None)
+            name = names[channel] if names is not None else f"channel {channel}"
+            date = getattr(model, "date", None)
+            when = f"{date:%Y-%m}" if date is not None else "the run"
+            raise NonFiniteError(
+                f"fields[{name}] at cell ({row}, {col})", float(fields[channel, row, col]), when
+            )
+
     def _new_values(self, model: Any) -> Iterable[tuple[str, Any]]:
         collector = model.datacollector
         for name, series in collector.model_vars.items():

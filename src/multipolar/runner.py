@@ -186,6 +186,7 @@ def _continue(
                     save_checkpoint(folder.partial, model, settings)
                 last_checkpoint = time.perf_counter()
     settings.steps_s += time.perf_counter() - start
+    guard.check_fields(model)
     extra = {
         **settings.extra,
         "seed": settings.seed,
