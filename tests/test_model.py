@@ -183,6 +183,8 @@ def test_model_stops_at_the_scenario_end() -> None:
     while model.running:
         model.step()
     assert model.steps == 3 and model.date == dt.date(2023, 4, 1)
+    with pytest.raises(RuntimeError, match="run ended at 2023-04-01"):
+        model.step()
 
 
 def test_events_before_a_later_start_replay_at_initialization() -> None:

@@ -327,8 +327,17 @@ class MultipolarModel(mesa.Model):
             )
 
     def step(self) -> None:
-        """Advance one month."""
+        """Advance one month.
+
+        Raises:
+            RuntimeError: the run already reached the scenario's ``run.end``.
+        """
         step = self.steps
+        if step > self.n_steps:
+            raise RuntimeError(
+                f"the run ended at {self.spec.run.end} (step {self.n_steps}); "
+                "extend it with run.end"
+            )
         times = self.times
         world = self.world
         with times.phase("events"):
