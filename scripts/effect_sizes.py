@@ -28,7 +28,8 @@ def main() -> None:
             cache[key] = replicate(spec, seeds, months=months, workers=args.workers)
         return cache[key]
 
-    print("| change | metric | window | baseline | changed | delta | seed SD | delta/SD | as documented |")
+    columns = ("change", "metric", "window", "baseline", "changed", "delta", "seed SD")
+    print("| " + " | ".join((*columns, "delta/SD", "as documented")) + " |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in RESPONSES:
         base = runs(scenario_of(r, baseline=True), r.months)

@@ -15,6 +15,7 @@ def _raster_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
     os.environ.setdefault("MULTIPOLAR_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
+
 SOURCE = {"year": 2022, "source": "toy figure for a test"}
 
 

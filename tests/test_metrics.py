@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multipolar.metrics import bloc_polarization, domain_shares, pole_view, polarity_n_eff
+from multipolar.metrics import bloc_polarization, domain_shares, polarity_n_eff, pole_view
 
 WEST, EAST = [2], [0, 1]  # powers (RUS, CHN, USA)
 

@@ -210,7 +210,9 @@ def test_splitting_a_base_into_two_records_changes_no_output(scenario) -> None:
     """Kant (400 troops) as two records of 150 and 250 at the same place: same tables."""
     kant = next(b for b in scenario.bases if b.id == "rus_kant")
     halves = tuple(
-        kant.model_copy(update={"id": f"rus_kant_{n}", "size": kant.size.model_copy(update={"value": v})})
+        kant.model_copy(
+            update={"id": f"rus_kant_{n}", "size": kant.size.model_copy(update={"value": v})}
+        )
         for n, v in enumerate((150.0, 250.0))
     )
     split = scenario.model_copy(

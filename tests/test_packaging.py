@@ -19,7 +19,8 @@ from multipolar.config import bundled_scenarios, load_scenario
 from multipolar.model import geography_for
 here = pathlib.Path(multipolar.__file__).parent
 assert str(cuda_dir()).startswith(str(here)), cuda_dir()
-assert sorted(p.name for p in cuda_dir().glob("*.cu")) == ["diffusion.cu", "implicit.cu", "zonal.cu"]
+sources = sorted(p.name for p in cuda_dir().glob("*.cu"))
+assert sources == ["diffusion.cu", "implicit.cu", "zonal.cu"], sources
 assert len(bundled_scenarios()) >= 3
 scenario = load_scenario()
 geo = geography_for(scenario)

@@ -33,7 +33,15 @@ from multipolar.mechanisms.budgets import enlargement_boost
 from multipolar.timeline import step_of
 from multipolar.world import World
 
-__all__ = ["KINDS", "Applied", "EventKind", "EventSchedule", "apply_event", "check_event", "describe"]
+__all__ = [
+    "KINDS",
+    "Applied",
+    "EventKind",
+    "EventSchedule",
+    "apply_event",
+    "check_event",
+    "describe",
+]
 
 Finding = tuple[tuple[str | int, ...], str]
 

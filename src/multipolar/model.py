@@ -36,13 +36,13 @@ from multipolar.events import Applied, EventSchedule, apply_event, describe
 from multipolar.field import InfluenceField
 from multipolar.geography import Geography, Grid, build_geography
 from multipolar.kernels import Backend, get_backend
+from multipolar.mechanisms.alignment import softmax
 from multipolar.mechanisms.budgets import (
     monthly_budgets,
     partner_alignment,
     reference_budgets,
     security_threat,
 )
-from multipolar.mechanisms.alignment import softmax
 from multipolar.mechanisms.instruments import allocate, instruments
 from multipolar.mechanisms.organizations import eviction_decision
 from multipolar.mechanisms.partnership import contest, next_partnership, state_shares

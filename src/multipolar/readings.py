@@ -62,8 +62,11 @@ class Readings:
         return self._levels[:, 0, label], self._levels[:, 1, label]
 
     def mean_level(self, states: Iterable[str]) -> np.ndarray:
-        """Each power's influence over several states' land, as a mean density over the
-        reference: (n_powers, 2); 0 for states with no land in the grid."""
+        """Each power's influence over several states' land, in reference densities.
+
+        Returns (n_powers, 2) mean densities over the reference; 0 for states with no land
+        in the grid.
+        """
         labels = [self._layout.label[s] for s in states if s in self._layout.label]
         cells = self._layout.cell_counts[labels].sum() if labels else 0
         if cells == 0:
@@ -73,9 +76,9 @@ class Readings:
 
     def influence(self, states: Iterable[str]) -> np.ndarray:
         """Influence summed over each state's cells: (n_states, n_powers, 2)."""
-        return np.array(
-            [self.totals([s]) for s in states], dtype=np.float64
-        ).reshape(-1, self.n_powers, len(DOMAINS))
+        return np.array([self.totals([s]) for s in states], dtype=np.float64).reshape(
+            -1, self.n_powers, len(DOMAINS)
+        )
 
     def totals(self, states: Iterable[str]) -> np.ndarray:
         """Influence summed over the cells of several states: (n_powers, n_domains)."""

@@ -116,7 +116,10 @@ class World:
         n = len(powers)
         return np.array(
             [
-                [0.0 if i == j else 1.0 - self.partnership_of(powers[i], powers[j]) for j in range(n)]
+                [
+                    0.0 if i == j else 1.0 - self.partnership_of(powers[i], powers[j])
+                    for j in range(n)
+                ]
                 for i in range(n)
             ]
         )

@@ -51,7 +51,8 @@ def test_cohesion_moves_budget_from_the_organization_to_other_instruments(toy, e
         items = instruments(toy, {"CSTO": cohesion}, everywhere, GDP)
         weights = instrument_weights(toy, items)
         return sum(
-            w for it, w in zip(items, weights, strict=True)
+            w
+            for it, w in zip(items, weights, strict=True)
             if it.kind == "organizations" and it.domain == "security"
         )
 
@@ -77,7 +78,8 @@ def test_splitting_a_base_leaves_the_allocation_per_place_unchanged(make_toy, ev
 
     def at_bases(world):
         return sum(
-            amount for it, amount in allocate(world, budgets, instruments(world, {}, everywhere, GDP))
+            amount
+            for it, amount in allocate(world, budgets, instruments(world, {}, everywhere, GDP))
             if it.kind == "bases"
         )
 

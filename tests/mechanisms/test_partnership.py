@@ -26,6 +26,8 @@ def test_contest_by_hand_with_a_third_power():
 
 def test_partnership_moves_toward_its_target():
     assert next_partnership(0.6, 0.45, rate=0.1, tolerance=1.125) == pytest.approx(0.6)
-    assert next_partnership(0.6, 0.9, rate=0.1, tolerance=1.0) == pytest.approx(0.6 + 0.1 * (0.1 - 0.6))
+    assert next_partnership(0.6, 0.9, rate=0.1, tolerance=1.0) == pytest.approx(
+        0.6 + 0.1 * (0.1 - 0.6)
+    )
     assert next_partnership(0.5, 3.0, rate=1.0, tolerance=1.0) == 0.0
     assert next_partnership(0.5, 0.2, rate=0.0, tolerance=1.0) == 0.5

@@ -78,9 +78,7 @@ def exogenous_utilities(
     return baseline + params.institution_weight * (ties - start_ties)
 
 
-def next_shock(
-    shock: np.ndarray, draw: np.ndarray, noise: float, persistence: float
-) -> np.ndarray:
+def next_shock(shock: np.ndarray, draw: np.ndarray, noise: float, persistence: float) -> np.ndarray:
     """One month of the AR(1) utility shock: ``phi * eps + noise * sqrt(1 - phi^2) * draw``."""
     return persistence * shock + noise * np.sqrt(1.0 - persistence**2) * draw
 

@@ -102,9 +102,7 @@ def reference_budgets(world: World) -> np.ndarray:
     return out
 
 
-def monthly_budgets(
-    world: World, threat: np.ndarray, partners: np.ndarray
-) -> np.ndarray:
+def monthly_budgets(world: World, threat: np.ndarray, partners: np.ndarray) -> np.ndarray:
     """Budget of each power in each domain this month: (n_powers, 2), constant US$ bn a year."""
     params = world.params
     capacity = world.capabilities.power_capacity()

@@ -59,20 +59,22 @@ class Instrument:
 
 
 def _domain_of(section: str, site: object) -> str:
-    return "security" if section == "base" else str(getattr(site, "domain"))
+    return "security" if section == "base" else str(site.domain)
 
 
 def _place(section: str, site: object) -> object:
     if section == "base":
-        return (getattr(site, "lon"), getattr(site, "lat"))
+        return (site.lon, site.lat)
     if section == "project":
-        return getattr(site, "path")
-    return getattr(site, "state")
+        return site.path
+    return site.state
 
 
 def site_masses(world: World) -> dict[tuple[str, str], float]:
-    """Each site's mass: its sourced size, else the median sourced size of its power's sites
-    of the same kind and domain, else 1 (the run's manifest lists the imputed sites).
+    """Each site's mass: its sourced size, else the median of its kind, else 1.
+
+    The median is over the sourced sizes of the power's sites of the same kind and domain;
+    the run's manifest lists the imputed sites.
 
     For the median, the records at one place (a base's coordinates, a project's path, a
     link's state) count as one site with their sizes summed, so splitting a record does not
@@ -177,7 +179,9 @@ def instruments(
             for domain in ("security", "economy"):
                 mass = share / lead * org.domains.get(domain, 0.0) * org.strength
                 if mass > 0:
-                    out.append(Instrument(power, domain, "organizations", code, mass, factor, targets))
+                    out.append(
+                        Instrument(power, domain, "organizations", code, mass, factor, targets)
+                    )
     return out
 
 

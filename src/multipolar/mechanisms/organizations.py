@@ -45,8 +45,9 @@ def rule_decision(
     counters: RuleCounters,
     rules: MembershipRules,
 ) -> tuple[str | None, RuleCounters]:
-    """This month's rule-made change for one state (``join``, ``leave`` or None), and the
-    counters to keep.
+    """This month's rule-made change for one state, and the counters to keep.
+
+    The change is ``join``, ``leave`` or None.
 
     Args:
         status: ``active``, ``suspended`` or None for a non-member.
@@ -66,9 +67,9 @@ def rule_decision(
     return None, RuleCounters(below, above)
 
 
-def eviction_decision(level: float, months_below: int, threshold: float, patience: int) -> tuple[
-    bool, int
-]:
+def eviction_decision(
+    level: float, months_below: int, threshold: float, patience: int
+) -> tuple[bool, int]:
     """Whether a host evicts a base this month, and its months-below counter to keep."""
     below = months_below + 1 if level < threshold else 0
     if below >= patience:

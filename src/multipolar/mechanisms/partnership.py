@@ -1,5 +1,6 @@
-"""Contest between two powers over the same states and domains, and the partnership it
-erodes (mechanism 5).
+"""Contest between two powers over the same states and domains (mechanism 5).
+
+The contest erodes their partnership.
 
 The contest of powers ``a`` and ``b`` over focus states ``s`` (the five Central Asian
 republics by default) in domain ``d`` is
