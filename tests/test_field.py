@@ -146,3 +146,21 @@ def test_headline_metrics_agree_within_0_005_over_12_months():
         a = np.asarray(runs["explicit"][key], dtype=float)
         b = np.asarray(runs["implicit"][key], dtype=float)
         assert np.abs(a - b).max() < 0.005, key
+
+
+@pytest.mark.parametrize("backend", HOST_BACKENDS)
+def test_relax_reaches_the_steady_state_the_long_run_reaches(backend: str) -> None:
+    """Three-month implicit steps (the spin-up's) reach the state short ones converge to."""
+    long_run, relaxed = _field(backend, "implicit"), _field(backend, "implicit")
+    for field in (long_run, relaxed):
+        field.set_sources(_batch())
+    long_run.advance(200)  # 1000 substeps: the steady state, to float32
+    relaxed.relax(120, steps=40)
+    a, b = long_run.to_host(), relaxed.to_host()
+    assert np.all(b >= 0)
+    np.testing.assert_allclose(b, a, rtol=1e-2, atol=1e-6 * a.max())
+
+
+def test_relax_refuses_the_explicit_scheme() -> None:
+    with pytest.raises(ValueError, match="implicit"):
+        _field("numpy", "explicit").relax(12, steps=4)

@@ -92,6 +92,22 @@ class InfluenceField:
         self._spare, self.u = self.u, out
         self.version += 1
 
+    def relax(self, months: int, steps: int) -> None:
+        """Move toward the steady state of the current sources in ``steps`` long steps.
+
+        For the spin-up only, and only with the implicit scheme, whose steps are stable and
+        non-negative at any length and whose fixed point is exactly the steady state: a few
+        steps of several months each do what ``months * substeps`` short ones would.
+        """
+        if self.scheme != "implicit":
+            raise ValueError("relax needs the implicit scheme; use advance")
+        out = self.backend.diffuse(
+            self.u, self.c, self.s, self.D, self.lam, months / steps, steps,
+            scheme=self.scheme, out=self._spare,
+        )  # fmt: skip
+        self._spare, self.u = self.u, out
+        self.version += 1
+
     def country_sums(self) -> np.ndarray:
         """Influence summed over each country label's cells: (K, n_country_labels)."""
         return self.backend.zonal_sum(self.u, self._country, len(self.geography.country_codes))

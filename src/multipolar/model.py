@@ -230,13 +230,18 @@ class MultipolarModel(mesa.Model):
 
         The sources are recomputed between rounds from the readings so far, so the budgets
         that depend on the fields (the security dilemma's threat) are settled too by the
-        start, rather than jumping in its first months.
+        start, rather than jumping in its first months. With the implicit scheme each round
+        takes steps of three months (:meth:`InfluenceField.relax`): only the steady state
+        matters here, not the path to it.
         """
         self.field.set_sources(self._sources())
         done = 0
         while done < months:
             chunk = min(12, months - done)
-            self.field.advance(chunk)
+            if self.plan.scheme == "implicit":
+                self.field.relax(chunk, steps=max(1, chunk // 3))
+            else:
+                self.field.advance(chunk)
             done += chunk
             self.readings.update(self.field.country_sums())
             self.field.set_sources(self._sources())
