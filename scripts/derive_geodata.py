@@ -2,10 +2,10 @@
 
 Run once, from the repository root, whenever the source data or the rules below change:
 
-    python scripts/derive_geodata.py [SOURCE_DIR] [--out DIR] [--check]
+    python scripts/derive_geodata.py SOURCE_DIR [--out DIR] [--check]
 
-SOURCE_DIR defaults to ``../shared/data/naturalearth`` (relative to the repository root) and
-must hold ``naturalearth_lowres.*`` (admin-0 countries) and ``naturalearth_cities.*``
+SOURCE_DIR is a folder of downloaded Natural Earth files (where to get them: run the script
+without it) and must hold ``naturalearth_lowres.*`` (admin-0 countries) and ``naturalearth_cities.*``
 (populated places). Outputs, written to ``src/multipolar/data/`` unless ``--out`` says otherwise:
 
 - ``countries.geojson``: every country whose polygon intersects the model region
@@ -39,7 +39,6 @@ import shapely
 from shapely.geometry import Point, box, mapping, shape
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "data" / "naturalearth"
 DEFAULT_OUT = REPO_ROOT / "src" / "multipolar" / "data"
 
 REGION = (40.0, 28.0, 100.0, 58.0)  # lon_min, lat_min, lon_max, lat_max
@@ -215,9 +214,10 @@ def _missing_inputs(source: Path) -> list[str]:
     ]
 
 
-def _where_to_download(source: Path, defaulted: bool, missing: list[str]) -> str:
-    given = "no SOURCE_DIR given, and the default " if defaulted else ""
-    return f"derive_geodata.py: {given}{source} lacks {', '.join(missing)}.\n{DOWNLOAD}"
+def _where_to_download(source: Path | None, missing: list[str]) -> str:
+    if source is None:
+        return f"derive_geodata.py: no SOURCE_DIR given.\n{DOWNLOAD}"
+    return f"derive_geodata.py: {source} lacks {', '.join(missing)}.\n{DOWNLOAD}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,10 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="compare with the files in --out; exit 1 if different"
     )
     args = parser.parse_args(argv)
-    source = args.source if args.source is not None else DEFAULT_SOURCE
-    missing = _missing_inputs(source)
-    if missing:
-        print(_where_to_download(source, args.source is None, missing), file=sys.stderr)
+    source = args.source
+    missing = _missing_inputs(source) if source is not None else []
+    if source is None or missing:
+        print(_where_to_download(source, missing), file=sys.stderr)
         return 2
     outputs = derive(source)
     if args.check:

@@ -2,7 +2,7 @@
 
 In a wheel, top-level ``kernels/`` and ``configs/`` are installed as ``multipolar/_cuda`` and
 ``multipolar/_configs``; from a source tree (editable install, ``PYTHONPATH=src``) they are
-read from the repository root. Nothing here ever reads ``../shared``.
+read from the repository root. Nothing outside the package or the repository is read.
 """
 
 from __future__ import annotations

@@ -47,14 +47,10 @@ def _stop(process: subprocess.Popen) -> None:
 def chromium_launch() -> dict[str, object]:
     """Keyword arguments for ``playwright``'s ``chromium.launch`` with Debian's Chromium.
 
-    A missing browser skips the test, unless ``MULTIPOLAR_REQUIRE_BROWSER`` is set (CI
-    installs Chromium and sets it), where it fails.
+    A missing browser fails the test with the install command (``.ci/run`` installs it).
     """
     if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed (apt-get install -y chromium)"
-        if os.environ.get("MULTIPOLAR_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
     return {"executable_path": str(CHROMIUM), "headless": True, "args": CHROMIUM_ARGS}
 
 

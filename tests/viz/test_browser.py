@@ -1,7 +1,7 @@
 """The browser view in headless Chromium: loads offline, draws, steps, resets with new values.
 
-Needs Debian's Chromium at /usr/bin/chromium (``.ci/run`` installs it and sets
-``MULTIPOLAR_REQUIRE_BROWSER=1``, which turns a missing browser into a failure).
+Needs Debian's Chromium at /usr/bin/chromium (``.ci/run`` installs it; a missing browser is a
+failure naming the install command).
 """
 
 from __future__ import annotations
