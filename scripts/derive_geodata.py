@@ -4,9 +4,10 @@ Run once, from the repository root, whenever the source data or the rules below 
 
     python scripts/derive_geodata.py SOURCE_DIR [--out DIR] [--check]
 
-SOURCE_DIR is a folder of downloaded Natural Earth files (where to get them: run the script
-without it) and must hold ``naturalearth_lowres.*`` (admin-0 countries) and ``naturalearth_cities.*``
-(populated places). Outputs, written to ``src/multipolar/data/`` unless ``--out`` says otherwise:
+SOURCE_DIR is a folder of downloaded Natural Earth files (to see where to get them, run
+the script without it) and must hold ``naturalearth_lowres.*`` (admin-0 countries) and
+``naturalearth_cities.*`` (populated places). Outputs, written to ``src/multipolar/data/``
+unless ``--out`` says otherwise:
 
 - ``countries.geojson``: every country whose polygon intersects the model region
   (lon 40-100 E, lat 28-58 N), clipped to the region plus a 2-degree margin, properties

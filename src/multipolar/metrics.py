@@ -96,6 +96,7 @@ class _Snapshot:
     levels: np.ndarray
     focus_alignment: np.ndarray
     rivalry: np.ndarray
+    followers: np.ndarray
     poles: tuple[np.ndarray, float, float]
 
 
@@ -105,6 +106,7 @@ def _snapshot(model: MultipolarModel, pair: tuple[int, int]) -> _Snapshot:
     if cached is not None and cached[0] == key:
         return cached[1]
     focus = _focus(model)
+    followers = _followers(model)
     snap = _Snapshot(
         capability=model.capabilities.capability_shares(model.params.capability.military_weight),
         shares=domain_shares(model.readings.totals(focus)),
@@ -113,7 +115,8 @@ def _snapshot(model: MultipolarModel, pair: tuple[int, int]) -> _Snapshot:
             -1, len(model.powers)
         ),
         rivalry=contest(state_shares(model.readings.influence(focus)), *pair),
-        poles=pole_view(_followers(model)),
+        followers=followers,
+        poles=pole_view(followers),
     )
     model._metrics_snapshot = (key, snap)
     return snap
@@ -134,7 +137,7 @@ def model_reporters(model: MultipolarModel) -> dict[str, Callable[[Any], Any]]:
         "polarity_n_eff": lambda m: polarity_n_eff(snap(m).capability),
         "bloc_polarization": lambda m: (
             bloc_polarization(
-                _followers(m), [index[p] for p in blocs[0]], [index[p] for p in blocs[1]]
+                snap(m).followers, [index[p] for p in blocs[0]], [index[p] for p in blocs[1]]
             )
             if len(blocs) == 2
             else 0.0

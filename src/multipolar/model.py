@@ -43,7 +43,7 @@ from multipolar.mechanisms.budgets import (
     reference_budgets,
     security_threat,
 )
-from multipolar.mechanisms.instruments import allocate, instruments
+from multipolar.mechanisms.instruments import allocate, instruments, site_masses
 from multipolar.mechanisms.organizations import eviction_decision
 from multipolar.mechanisms.partnership import contest, next_partnership, state_shares
 from multipolar.memberships import MembershipTable
@@ -287,11 +287,12 @@ class MultipolarModel(mesa.Model):
         ]
         threat = security_threat(world.rivalry_matrix(), np.array(spheres))
         alignments = {iso3: s.alignment for iso3, s in self.states.items()}
-        partners = partner_alignment(world, alignments, self.layout.project_hosts())
+        masses = site_masses(world)
+        partners = partner_alignment(world, alignments, self.layout.project_hosts(), masses)
         self.last_budgets = monthly_budgets(world, threat, partners)
         cohesion = {code: org.cohesion for code, org in self.organizations.items()}
         gdp = {iso3: world.capabilities.of(iso3)[0] for iso3 in world.params.states}
-        items = instruments(world, cohesion, self.layout.present, gdp)
+        items = instruments(world, cohesion, self.layout.present, gdp, masses)
         return self.layout.emit(self.plan, allocate(world, self.last_budgets, items))
 
     def _evict_bases(self) -> None:

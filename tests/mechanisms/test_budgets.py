@@ -8,6 +8,7 @@ from multipolar.mechanisms.budgets import (
     reference_budgets,
     security_threat,
 )
+from multipolar.mechanisms.instruments import site_masses
 from multipolar.world import World
 
 
@@ -59,9 +60,9 @@ def test_reference_budgets_ignore_shocks_and_boosts(toy: World):
 
 def test_partner_alignment_weighs_hosts_by_path_share(toy: World):
     alignments = {"KAZ": np.array([0.7, 0.3]), "RUS": np.array([1.0, 0.0])}
-    partners = partner_alignment(toy, alignments, {"cp": {"KAZ": 0.5}})
+    partners = partner_alignment(toy, alignments, {"cp": {"KAZ": 0.5}}, site_masses(toy))
     assert partners == pytest.approx([0.0, 0.3])  # only CHN has an economic project
-    assert partner_alignment(toy, alignments, {}) == pytest.approx([0.0, 0.0])
+    assert partner_alignment(toy, alignments, {}, site_masses(toy)) == pytest.approx([0.0, 0.0])
 
 
 def test_enlargement_boosts_rivals_of_the_leaders_only(toy: World):

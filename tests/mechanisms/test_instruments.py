@@ -15,6 +15,10 @@ from multipolar.world import World
 GDP = {"RUS": 2000.0, "CHN": 18000.0, "KAZ": 200.0}
 
 
+def _items(world, cohesion, present):
+    return instruments(world, cohesion, present, GDP, site_masses(world))
+
+
 def _totals(world, budgets, items):
     emitted = defaultdict(float)
     for item, amount in allocate(world, budgets, items):
@@ -23,7 +27,7 @@ def _totals(world, budgets, items):
 
 
 def test_weights_sum_to_one_and_budgets_are_conserved(toy: World, everywhere):
-    items = instruments(toy, {"CSTO": 0.7}, everywhere, GDP)
+    items = _items(toy, {"CSTO": 0.7}, everywhere)
     budgets = np.array([[10.0, 20.0], [30.0, 40.0]])
     emitted = _totals(toy, budgets, items)
     for i, power in enumerate(toy.powers):
@@ -33,7 +37,7 @@ def test_weights_sum_to_one_and_budgets_are_conserved(toy: World, everywhere):
 
 def test_weights_by_hand(toy: World, everywhere):
     """RUS security: territory 1, base 1, CSTO 1 * 0.9 strength-mix * cohesion 0.5."""
-    items = instruments(toy, {"CSTO": 0.5}, everywhere, GDP)
+    items = _items(toy, {"CSTO": 0.5}, everywhere)
     weights = dict(
         ((it.power, it.domain, it.kind), w)
         for it, w in zip(items, instrument_weights(toy, items), strict=True)
@@ -48,7 +52,7 @@ def test_weights_by_hand(toy: World, everywhere):
 
 def test_cohesion_moves_budget_from_the_organization_to_other_instruments(toy, everywhere):
     def org_share(cohesion: float) -> float:
-        items = instruments(toy, {"CSTO": cohesion}, everywhere, GDP)
+        items = _items(toy, {"CSTO": cohesion}, everywhere)
         weights = instrument_weights(toy, items)
         return sum(
             w
@@ -61,8 +65,8 @@ def test_cohesion_moves_budget_from_the_organization_to_other_instruments(toy, e
 
 def test_cohesion_effect_zero_ignores_cohesion(make_toy, everywhere):
     world = World.at_start(make_toy(cohesion={"effect": 0.0}))
-    a = instrument_weights(world, instruments(world, {"CSTO": 1.0}, everywhere, GDP))
-    b = instrument_weights(world, instruments(world, {"CSTO": 0.2}, everywhere, GDP))
+    a = instrument_weights(world, _items(world, {"CSTO": 1.0}, everywhere))
+    b = instrument_weights(world, _items(world, {"CSTO": 0.2}, everywhere))
     assert a == pytest.approx(b)
 
 
@@ -79,13 +83,13 @@ def test_splitting_a_base_leaves_the_allocation_per_place_unchanged(make_toy, ev
     def at_bases(world):
         return sum(
             amount
-            for it, amount in allocate(world, budgets, instruments(world, {}, everywhere, GDP))
+            for it, amount in allocate(world, budgets, _items(world, {}, everywhere))
             if it.kind == "bases"
         )
 
     assert at_bases(split) == pytest.approx(at_bases(whole))
-    assert _totals(split, budgets, instruments(split, {}, everywhere, GDP)) == pytest.approx(
-        _totals(whole, budgets, instruments(whole, {}, everywhere, GDP))
+    assert _totals(split, budgets, _items(split, {}, everywhere)) == pytest.approx(
+        _totals(whole, budgets, _items(whole, {}, everywhere))
     )
 
 
@@ -93,7 +97,7 @@ def test_absent_instruments_take_no_weight(toy: World):
     def no_base(section, key):
         return section != "base"
 
-    items = instruments(toy, {}, no_base, GDP)
+    items = _items(toy, {}, no_base)
     assert not any(it.kind == "bases" for it in items)
     emitted = _totals(toy, np.ones((2, 2)), items)
     assert emitted[("RUS", "security")] == pytest.approx(1.0)

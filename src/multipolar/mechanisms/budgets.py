@@ -51,6 +51,7 @@ def partner_alignment(
     world: World,
     alignments: Mapping[str, np.ndarray],
     project_hosts: Mapping[str, Mapping[str, float]],
+    masses: Mapping[tuple[str, str], float],
 ) -> np.ndarray:
     """Size-weighted mean alignment with each power of the hosts of its economic instruments.
 
@@ -62,13 +63,11 @@ def partner_alignment(
         world: the world in force (active projects and links, their sizes).
         alignments: each state's alignment vector over the powers.
         project_hosts: for each project, the share of its path in each host state.
+        masses: each site's mass, ``site_masses(world)``.
     """
-    from multipolar.mechanisms.instruments import site_masses
-
     index = world.power_index
     num = np.zeros(len(index))
     den = np.zeros(len(index))
-    masses = site_masses(world)
     for section in ("project", "link"):
         for site in world.sites(section):
             if site.domain != "economy":

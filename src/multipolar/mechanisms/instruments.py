@@ -128,6 +128,7 @@ def instruments(
     cohesion: Mapping[str, float],
     present: Present,
     gdp: Mapping[str, float],
+    masses: Mapping[tuple[str, str], float],
 ) -> list[Instrument]:
     """Every active instrument of every power in both domains.
 
@@ -137,6 +138,7 @@ def instruments(
         present: ``present(section, key)`` tells whether a state (``"state"``), base or
             project has cells in the grid; absent ones emit nothing and take no weight.
         gdp: each state's GDP, which shares an organization's emission among its members.
+        masses: each site's mass, :func:`site_masses` of the world.
     """
     params = world.params
     out: list[Instrument] = []
@@ -144,7 +146,6 @@ def instruments(
         if present("state", power):
             for domain in ("security", "economy"):
                 out.append(Instrument(power, domain, "territory", power, 1.0, 1.0, ((power, 1.0),)))
-    masses = site_masses(world)
     for section in SITE_SECTIONS:
         for site in world.sites(section):
             where = site.state if section == "link" else site.id
