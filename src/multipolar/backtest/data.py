@@ -254,13 +254,24 @@ def read_shifts(path: Path) -> tuple[Shift, ...]:
     return tuple(shifts)
 
 
-def read_series(path: Path, column: str) -> dict[str, dict[int, float]]:
-    """Read a yearly series (``iso3, year, <column>, source``): ``{iso3: {year: value}}``."""
+def _finite(text: str) -> float:
+    value = float(text)
+    if value != value or abs(value) == float("inf"):
+        raise ValueError("must be a finite number")
+    return value
+
+
+def read_series(path: Path, column: str, *, signed: bool = False) -> dict[str, dict[int, float]]:
+    """Read a yearly series (``iso3, year, <column>, source``): ``{iso3: {year: value}}``.
+
+    Values must be positive (a level) unless ``signed`` (a rate of change, which may be
+    negative).
+    """
     reader = _Rows(path, ("iso3", "year", column, "source"))
     series: dict[str, dict[int, float]] = {}
     for n, row in reader.each():
         year = reader.parse(n, row, "year", _year)
-        value = reader.parse(n, row, column, _positive)
+        value = reader.parse(n, row, column, _finite if signed else _positive)
         reader.parse(n, row, "source", str)
         iso3 = reader.parse(n, row, "iso3", str)
         if None in (year, value, iso3) or not row["source"]:
