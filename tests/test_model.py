@@ -255,3 +255,25 @@ def test_armenia_turns_from_russia_after_freezing_its_csto_participation(seed) -
     assert alignment[-1] < at_freeze - 0.05
     # counted while suspended, Armenia drags the CSTO's cohesion down in the year after
     assert np.mean(cohesion[freeze : freeze + 12]) < cohesion[freeze - 1]
+
+
+def test_conflicts_keep_armenia_from_its_adversaries_patron() -> None:
+    """Armenia reads NATO's presence over Turkey, its adversary's alliance, as a threat: with
+    the conflicts on, its alignment with the US is lower than with them ignored, by more than
+    the seeds' spread, and Azerbaijan and Turkey are its adversaries."""
+    from multipolar.config import override
+
+    def armenia_usa(weight: float, seed: int) -> float:
+        scenario = override(load_scenario(), {"alignment.adversary_weight": weight})
+        model = MultipolarModel(scenario, backend="numba", rng=seed)
+        assert sorted(model.world.adversaries("ARM")) == ["AZE", "TUR"]
+        levels = []
+        for _ in range(12):
+            model.step()
+            levels.append(model.states["ARM"].alignment[model.power_index["USA"]])
+        return float(np.mean(levels))
+
+    on = [armenia_usa(1.0, seed) for seed in (1, 2, 3)]
+    off = [armenia_usa(0.0, seed) for seed in (1, 2, 3)]
+    spread = max(np.std(on), np.std(off))
+    assert np.mean(off) - np.mean(on) > 3 * spread

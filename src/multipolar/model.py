@@ -254,14 +254,23 @@ class MultipolarModel(mesa.Model):
         (no shock), so a run starts from the model's own reading of the start date rather
         than drifting away from an arbitrary guess during its first years.
         """
-        for iso3, agent in self.states.items():
-            if agent.is_great_power or not agent.in_grid:
-                continue
-            if self.spec.states[iso3].initial_alignment is not None:
-                continue
-            utility = agent.utilities()
-            agent.alignment = softmax(utility / self.params.alignment.temperature)
-            agent.start_alignment = agent.alignment.copy()
+        settling = [
+            agent
+            for iso3, agent in self.states.items()
+            if not agent.is_great_power
+            and agent.in_grid
+            and self.spec.states[iso3].initial_alignment is None
+        ]
+        # adversaries' alignments enter each other's targets: a few rounds let a pair settle
+        for _ in range(3 if self.params.conflicts else 1):
+            self.world.back_adversaries(self._alignments())
+            for agent in settling:
+                agent.alignment = softmax(agent.utilities() / self.params.alignment.temperature)
+                agent.start_alignment = agent.alignment.copy()
+
+    def _alignments(self) -> dict[str, np.ndarray]:
+        """Every state's alignment now (great powers included, aligned with themselves)."""
+        return {iso3: agent.alignment for iso3, agent in self.states.items()}
 
     def state(self, iso3: str) -> StateAgent:
         """The StateAgent of a state."""
@@ -308,8 +317,8 @@ class MultipolarModel(mesa.Model):
             level = float(host.alignment[self.power_index[base.power]])
             evict, world.eviction_counters[base.id] = eviction_decision(
                 level,
-                world.eviction_counters.get(base.id, 0),
-                rules.evict_threshold,
+                world.eviction_counters.get(base.id),
+                rules.evict_ratio,
                 rules.patience_months,
             )
             if evict:
@@ -359,6 +368,7 @@ class MultipolarModel(mesa.Model):
             self.field.advance()
             self.readings.update(self.field.country_sums())
         with times.phase("agents"):
+            world.back_adversaries(self._alignments())
             self.agents_by_type[StateAgent].shuffle_do("step")
             for org in self.organizations.values():
                 org.step()

@@ -17,6 +17,7 @@ import numpy as np
 
 from multipolar.capabilities import Capabilities
 from multipolar.config import Scenario
+from multipolar.mechanisms.organizations import EvictionCounter
 from multipolar.memberships import MembershipTable
 
 __all__ = ["SITE_SECTIONS", "World"]
@@ -43,7 +44,8 @@ class World:
     boost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     affinity: dict[str, np.ndarray] = field(default_factory=dict)
     affinity_decay: dict[str, np.ndarray] = field(default_factory=dict)
-    eviction_counters: dict[str, int] = field(default_factory=dict)
+    eviction_counters: dict[str, EvictionCounter] = field(default_factory=dict)
+    backing: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def at_start(cls, scenario: Scenario) -> World:
@@ -105,6 +107,30 @@ class World:
     def affinity_of(self, state: str) -> np.ndarray:
         """A state's current utility shift for each power from political shocks."""
         return self.affinity.get(state, np.zeros(len(self.params.powers)))
+
+    def adversaries(self, iso3: str) -> list[str]:
+        """The states in a conflict with ``iso3`` on the current date."""
+        return [
+            other
+            for conflict in self.params.conflicts
+            if iso3 in conflict.states
+            and conflict.start <= self.date
+            and (conflict.end is None or self.date < conflict.end)
+            for other in conflict.states
+            if other != iso3
+        ]
+
+    def back_adversaries(self, alignments: dict[str, np.ndarray]) -> None:
+        """Record, for each state, its adversaries' mean alignment (``A`` of §7.4)."""
+        self.backing = {
+            iso3: np.mean([alignments[j] for j in opponents], axis=0)
+            for iso3 in alignments
+            if (opponents := [j for j in self.adversaries(iso3) if j in alignments])
+        }
+
+    def backing_of(self, iso3: str) -> np.ndarray:
+        """How much each power backs ``iso3``'s adversaries (0 for a state in no conflict)."""
+        return self.backing.get(iso3, np.zeros(len(self.params.powers)))
 
     def partnership_of(self, a: str, b: str) -> float:
         """Partnership between two powers in [0, 1] (0 for a pair the scenario does not list)."""

@@ -53,9 +53,19 @@ def test_rule_made_join_boosts_the_rivals_of_the_leaders(model) -> None:
 def test_host_evicts_the_base_of_a_power_it_turned_from(model) -> None:
     rules = model.params.base_rules
     assert "rus_kant" in model.world.active["base"]
+    model.states["KGZ"].alignment = np.array([0.6, 0.2, 0.2])
+    model._evict_bases()
     for _ in range(rules.patience_months):
         model.states["KGZ"].alignment = np.array([0.05, 0.5, 0.45])
         model._evict_bases()
     assert "rus_kant" not in model.world.active["base"]
     last = model.applied[-1]
     assert (last.kind, last.subject, last.cause) == ("base_close", "rus_kant", "rule")
+
+
+def test_host_that_never_leaned_to_the_power_keeps_its_base(model) -> None:
+    rules = model.params.base_rules
+    for _ in range(3 * rules.patience_months):
+        model.states["KGZ"].alignment = np.array([0.05, 0.5, 0.45])
+        model._evict_bases()
+    assert "rus_kant" in model.world.active["base"]

@@ -73,12 +73,28 @@ def test_a_written_fit_loads_and_sets_its_values(tmp_path):
     from multipolar.backtest.calibrate import Fit, write_fit
     from multipolar.config import load_scenario
 
-    values = {"alignment.rate": 0.123, "organizations.CSTO.rules.leave_threshold": 0.15}
+    values = {
+        "alignment.rate": 0.123,
+        "organizations.CSTO.rules.leave_threshold": 0.15,
+        "events.usa_afghanistan_war.value": 0.07,
+    }
     fit = Fit(values, brier=0.4, brier_skill=0.2, false_changes_per_seed=0.0)
     parent = str(configs_dir() / "history_1992_2024.toml")
-    path = write_fit(fit, parent, tmp_path / "fit.toml", {"samples": 1})
+    path, fragment = write_fit(fit, parent, tmp_path, {"samples": 1})
     scenario = load_scenario(path)
     assert scenario.alignment.rate == 0.123
     assert scenario.organizations["CSTO"].rules.leave_threshold == 0.15
     assert scenario.organizations["CSTO"].rules.join_threshold == 0.6  # the rest is inherited
     assert len(scenario.events) == len(load_scenario(parent).events)
+    war = next(e for e in scenario.events if e.id == "usa_afghanistan_war")
+    assert war.value == 0.07
+    # the fragment holds the model's parameters, not the history's assumptions, and the
+    # default scenario takes them when it extends it
+    variant = tmp_path / "variant.toml"
+    variant.write_text(
+        f'name = "v"\nextends = ["central_asia_2023.toml", "{fragment}"]\n', encoding="utf-8"
+    )
+    assert "usa_afghanistan_war" not in fragment.read_text(encoding="utf-8")
+    default = load_scenario(variant)
+    assert default.alignment.rate == 0.123
+    assert default.organizations["CSTO"].rules.leave_threshold == 0.15

@@ -74,6 +74,24 @@ def test_variant_extends_and_appends_events(tmp_path: Path) -> None:
     assert s.states == base.states
 
 
+def test_extends_a_list_later_files_and_the_file_itself_win(tmp_path: Path) -> None:
+    (tmp_path / "first.toml").write_text(
+        "[alignment]\nrate = 0.11\nnoise = 0.21\ntemperature = 0.31\n", encoding="utf-8"
+    )
+    (tmp_path / "second.toml").write_text(
+        "[alignment]\nnoise = 0.22\ntemperature = 0.32\n", encoding="utf-8"
+    )
+    path = tmp_path / "v.toml"
+    path.write_text(
+        'name = "v"\nextends = ["central_asia_2023.toml", "first.toml", "second.toml"]\n'
+        "[alignment]\ntemperature = 0.33\n",
+        encoding="utf-8",
+    )
+    s = load_scenario(path)
+    assert (s.alignment.rate, s.alignment.noise, s.alignment.temperature) == (0.11, 0.22, 0.33)
+    assert s.states == load_scenario().states
+
+
 def test_keyword_override_matches_set() -> None:
     assert override(load_scenario(), {"alignment__rate": 0.3}) == load_scenario(
         None, ["alignment.rate=0.3"]

@@ -71,3 +71,22 @@ def test_exogenous_state_keeps_its_start_until_its_ties_change():
     assert softmax(u / params.temperature) == pytest.approx(start)
     joined = exogenous_utilities(start, np.array([1.0, 0.0, 0.0]), ties, params)
     assert softmax(joined / params.temperature)[0] > start[0]
+
+
+def test_an_adversarys_patron_protects_less_and_then_repels():
+    params = AlignmentSpec(adversary_weight=1.0, threat_weight=0.0, institution_weight=0.0)
+    security = np.array([1.0, 0.0, 3.0])
+    economy = np.zeros(3)
+    rivalry = np.zeros((3, 3))
+    ties = np.zeros(3)
+    alone = utilities(security, economy, rivalry, ties, (0.8, 0.5), params)
+    backing = np.array([0.0, 0.1, 0.9])  # the adversary leans to the third power
+    torn = utilities(security, economy, rivalry, ties, (0.8, 0.5), params, backing)
+    f_sec = np.log1p(security)
+    assert torn - alone == pytest.approx(-params.adversary_weight * backing * f_sec)
+    assert torn[0] == alone[0]  # a power that backs no adversary keeps its appeal
+    assert torn[2] < 0 < alone[2]  # 0.9 > n_sec = 0.8: the adversary's patron repels
+    off = AlignmentSpec(adversary_weight=0.0, threat_weight=0.0, institution_weight=0.0)
+    assert utilities(security, economy, rivalry, ties, (0.8, 0.5), off, backing) == pytest.approx(
+        alone
+    )

@@ -42,12 +42,22 @@ def test_suspended_members_count_and_push_away(toy: World):
     assert toy.ties("KAZ")[0] == 1.0
 
 
-def test_eviction_after_patience_months_below_the_threshold():
+def test_eviction_after_patience_months_below_the_ratio_of_the_peak():
     from multipolar.mechanisms.organizations import eviction_decision
 
-    counter, decisions = 0, []
-    for level in (0.1, 0.1, 0.3, 0.1, 0.1, 0.1):
-        evict, counter = eviction_decision(level, counter, threshold=0.15, patience=3)
+    counter, decisions = None, []
+    for level in (0.5, 0.8, 0.3, 0.3, 0.6, 0.4, 0.4, 0.4):
+        evict, counter = eviction_decision(level, counter, ratio=0.6, patience=3)
         decisions.append(evict)
-    assert decisions == [False, False, False, False, False, True]
-    assert counter == 0
+    # the peak is 0.8, so the bar is 0.48: 0.6 breaks the first run of months below it
+    assert decisions == [False] * 7 + [True]
+    assert counter.peak == 0.8 and counter.below == 0
+
+
+def test_no_eviction_by_a_host_that_never_turned():
+    from multipolar.mechanisms.organizations import eviction_decision
+
+    counter = None
+    for _ in range(50):
+        evict, counter = eviction_decision(0.05, counter, ratio=0.6, patience=3)
+        assert not evict

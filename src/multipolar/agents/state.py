@@ -66,7 +66,15 @@ class StateAgent(mesa.Agent):
             start = exogenous_utilities(self.start_alignment, ties, self.start_ties, params)
             return start + world.affinity_of(self.iso3)
         security, economy = self.model.readings.levels(self.iso3)
-        base = utilities(security, economy, world.rivalry_matrix(), ties, self.needs(), params)
+        base = utilities(
+            security,
+            economy,
+            world.rivalry_matrix(),
+            ties,
+            self.needs(),
+            params,
+            world.backing_of(self.iso3),
+        )
         return base + world.affinity_of(self.iso3)
 
     def step(self) -> None:

@@ -6,8 +6,10 @@ endogenous mode from 1992-01 to 2008-01 (nothing after 2007 is seen) over ``seed
 in a process pool, and is scored by the Brier skill score of the calibration period (ties
 broken by fewer false changes): the skill, because it equals one minus the sum of squared
 errors over the number of real changes, so points with different false changes compare.
-The best point is written as a scenario file that extends the history scenario, so
-``multipolar backtest <that file>`` judges it on 2008-2024.
+The best point is written twice: as a scenario file that extends the history scenario with
+every fitted value, so ``multipolar backtest <that file>`` judges it on 2008-2024; and as
+``fitted_parameters.toml``, the model's own parameters alone (not the history's assumptions
+in :data:`SCENARIO_ONLY`), the file that the bundled default and history scenarios extend.
 """
 
 from __future__ import annotations
@@ -25,20 +27,35 @@ from multipolar.backtest.scorer import Change, score
 from multipolar.backtest.series import SeriesCapabilities
 from multipolar.config import Scenario, override
 
-__all__ = ["CALIBRATION_END", "PARAMETERS", "Fit", "calibrate", "latin_hypercube", "write_fit"]
+__all__ = [
+    "CALIBRATION_END",
+    "PARAMETERS",
+    "SCENARIO_ONLY",
+    "Fit",
+    "calibrate",
+    "latin_hypercube",
+    "write_fit",
+]
 
 # free parameters and their search ranges: alignment dynamics (the least constrained part), the
-# CSTO's exit threshold (the rule behind most targets) and the hosts' base-eviction threshold
+# CSTO's exit threshold (the rule behind most targets), the hosts' base-eviction ratio, and the
+# US's regional weight before and during the war in Afghanistan (assumptions of the scenario)
 PARAMETERS: dict[str, tuple[float, float]] = {
     "alignment.rate": (0.02, 0.3),
     "alignment.temperature": (0.2, 1.5),
     "alignment.threat_weight": (0.0, 1.5),
     "alignment.institution_weight": (0.0, 2.0),
+    "alignment.adversary_weight": (0.0, 2.0),
     "alignment.noise": (0.0, 0.6),
     "organizations.CSTO.rules.leave_threshold": (0.05, 0.4),
-    "base_rules.evict_threshold": (0.05, 0.35),
+    "base_rules.evict_ratio": (0.3, 0.9),
+    "powers.USA.regional_weight": (0.02, 0.15),
+    "events.usa_afghanistan_war.value": (0.05, 0.3),
 }
+# assumptions of the history scenario, fitted with the rest but not shared with other scenarios
+SCENARIO_ONLY = ("powers.USA.regional_weight", "events.usa_afghanistan_war.value")
 CALIBRATION_END = dt.date(2008, 1, 1)
+FRAGMENT = "fitted_parameters.toml"
 
 
 @dataclass(frozen=True)
@@ -124,25 +141,66 @@ def calibrate(
     )
 
 
-def write_fit(fit: Fit, extends: str, path: Path, about: dict[str, Any]) -> Path:
-    """Write the fitted values as a scenario file that extends ``extends``."""
+def _toml_lines(values: dict[str, float]) -> list[str]:
+    """``values`` (dotted keys) as TOML tables; ``events.<id>.<field>`` merges by the id."""
     tables: dict[str, dict[str, float]] = {}
-    for key, value in fit.values.items():
+    events: dict[str, dict[str, float]] = {}
+    for key, value in values.items():
         section, _, name = key.partition(".")
-        tables.setdefault(section, {})[name] = value
-    lines = [
+        if section == "events":
+            event, _, field = name.partition(".")
+            events.setdefault(event, {})[field] = value
+        else:
+            tables.setdefault(section, {})[name] = value
+    lines: list[str] = []
+    for section, entries in tables.items():
+        lines += ["", f"[{section}]", *(f"{k} = {v!r}" for k, v in entries.items())]
+    for event, entries in events.items():
+        lines += ["", "[[events]]", f'id = "{event}"', *(f"{k} = {v!r}" for k, v in entries.items())]
+    return lines
+
+
+def write_fit(fit: Fit, extends: str, folder: Path, about: dict[str, Any]) -> tuple[Path, Path]:
+    """Write the fit: a scenario extending ``extends`` with every value, and the shared fragment.
+
+    Returns:
+        The calibrated scenario's path and the ``fitted_parameters.toml`` fragment's path.
+    """
+    header = [
         "# Written by `multipolar backtest --calibrate`: free parameters fitted on 1992-2007",
-        "# only (Latin hypercube search, docs/validation.md). Judge it on 2008-2024 with",
-        "# `multipolar backtest <this file> --mode endogenous`.",
+        "# only (Latin hypercube search, docs/validation.md).",
         *(f"# {k}: {v}" for k, v in about.items()),
         f"# calibration-period Brier score {fit.brier:.4f}, skill {fit.brier_skill}, "
         f"false changes per seed {fit.false_changes_per_seed:g}",
-        "",
-        f'name = "{Path(extends).stem}_calibrated"',
-        f'extends = "{extends}"',
     ]
-    for section, values in tables.items():
-        lines += ["", f"[{section}]", *(f"{k} = {v!r}" for k, v in values.items())]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    folder.mkdir(parents=True, exist_ok=True)
+    scenario = folder / f"{Path(extends).stem}_calibrated.toml"
+    scenario.write_text(
+        "\n".join(
+            [
+                *header,
+                f"# Judge it on 2008-2024 with `multipolar backtest {scenario.name}`.",
+                "",
+                f'name = "{Path(extends).stem}_calibrated"',
+                f'extends = "{extends}"',
+                *_toml_lines(fit.values),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    shared = {k: v for k, v in fit.values.items() if k not in SCENARIO_ONLY}
+    fragment = folder / FRAGMENT
+    fragment.write_text(
+        "\n".join(
+            [
+                *header,
+                "# The model's parameters alone (not the history's assumptions): the bundled",
+                "# default and history scenarios extend this file; copy it to configs/ to adopt it.",
+                *_toml_lines(shared),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return scenario, fragment

@@ -95,10 +95,10 @@ def _calibrated_scenario(args: argparse.Namespace, out: Path, history) -> Path:
         "seeds per sample": len(seeds),
         "method": "scipy.stats.qmc.LatinHypercube(seed=2005), endogenous mode, 1992-01..2008-01",
     }
-    path = write_fit(best, extends, out / f"{Path(args.scenario).stem}_calibrated.toml", about)
+    path, fragment = write_fit(best, extends, out, about)
     print(
         f"calibrated on 1992-2007: skill {best.brier_skill}, Brier {best.brier:.4f} "
-        f"with {best.values}; wrote {path}"
+        f"with {best.values}; wrote {path} and {fragment} (copy it to configs/ to adopt it)"
     )
     return path
 

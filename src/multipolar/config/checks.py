@@ -338,6 +338,18 @@ def _check_sites(s: Scenario) -> Iterator[Finding]:
     yield from _check_size_units(s)
 
 
+def _check_conflicts(s: Scenario) -> Iterator[Finding]:
+    for n, conflict in enumerate(s.conflicts):
+        first, second = conflict.states
+        for i, iso3 in enumerate(conflict.states):
+            if iso3 not in s.states:
+                yield ("conflicts", n, "states", i), f"unknown state {iso3!r}"
+        if first == second:
+            yield ("conflicts", n, "states"), "a conflict needs two different states"
+        if conflict.end is not None and conflict.end <= conflict.start:
+            yield ("conflicts", n, "end"), "must be after start"
+
+
 def _check_size_units(s: Scenario) -> Iterator[Finding]:
     """Sizes weigh one power's instruments of a kind and domain: they must share a unit."""
     first: dict[tuple[str, str, str], tuple[str, int]] = {}
@@ -386,6 +398,7 @@ def check_scenario(s: Scenario) -> list[Finding]:
         _check_powers,
         _check_organizations,
         _check_sites,
+        _check_conflicts,
         _check_events,
     )
     return [finding for check in checks for finding in check(s)]

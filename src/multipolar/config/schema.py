@@ -177,12 +177,13 @@ class MembershipRules(_Strict):
 class BaseRules(_Strict):
     """Eviction of foreign bases by their hosts (docs/model.md §7.6).
 
-    A host whose alignment with a base's power stays below ``evict_threshold`` for
-    ``patience_months`` consecutive months closes the base (Karshi-Khanabad 2005, Manas 2014).
+    A host whose alignment with a base's power stays below ``evict_ratio`` times its highest
+    level since the base opened, for ``patience_months`` consecutive months, closes the base
+    (Karshi-Khanabad 2005, Manas 2014): a host evicts a power it has turned from.
     """
 
     enabled: bool = True
-    evict_threshold: Fraction = 0.15
+    evict_ratio: Fraction = 0.6
     patience_months: Annotated[int, Field(ge=1, le=600, strict=True)] = 12
 
 
@@ -283,6 +284,20 @@ class LinkSpec(_Strict):
     source: str = ""
     note: str = ""
     size: SiteSize | None = None
+
+
+class ConflictSpec(_Strict):
+    """A dated dispute between two states: each discounts the powers the other aligns with.
+
+    Armenia and Azerbaijan over Nagorno-Karabakh, Armenia and Turkey (border closed since
+    1993): a power backing one's adversary is read as a threat, not a protector (§7.4).
+    """
+
+    states: tuple[Text, Text]
+    start: Date
+    end: Date | None = None
+    source: Text
+    note: str = ""
 
 
 class _EventBase(_Strict):
@@ -473,6 +488,7 @@ class AlignmentSpec(_Strict):
     saturation: Annotated[float, Field(ge=1e-3, le=1e3, strict=True)] = 1.0
     hedging: Fraction = 1.0
     threat_weight: Weight = 0.3
+    adversary_weight: Weight = 1.0
     institution_weight: Weight = 0.2
     suspended_penalty: Weight = 1.0
     security_need: Fraction = 0.8
@@ -536,7 +552,7 @@ class Scenario(_Strict):
 
     name: Text
     description: str = ""
-    extends: str | None = None
+    extends: str | tuple[str, ...] | None = None
     run: RunSpec = Field(default_factory=RunSpec)
     geography: GeographySpec = Field(default_factory=GeographySpec)
     diffusion: DiffusionSpec = Field(default_factory=DiffusionSpec)
@@ -556,4 +572,5 @@ class Scenario(_Strict):
     bases: tuple[BaseSpec, ...] = ()
     projects: tuple[ProjectSpec, ...] = ()
     links: tuple[LinkSpec, ...] = ()
+    conflicts: tuple[ConflictSpec, ...] = ()
     events: tuple[Event, ...] = ()

@@ -317,27 +317,36 @@ def _resolve_extends(name: Any, child: Path, label: str, search: Iterable[Path])
 
 
 def read_layers(path: Path, search: Iterable[Path] = ()) -> Layered:
-    """Read ``path`` and the chain of files it extends, merged base-first."""
-    chain: list[tuple[Path, dict[str, Any]]] = []
-    current = path
+    """Read ``path`` and the files it extends, merged base-first.
+
+    ``extends`` names one file or a list of files: each is read with its own chain, in the
+    list's order, so a later one overrides an earlier one and the file itself overrides all
+    (a scenario can extend its facts and a shared file of fitted parameters).
+    """
     search = tuple(search)
-    while True:
+    chain: list[tuple[Path, dict[str, Any]]] = []
+
+    def visit(current: Path, stack: tuple[Path, ...]) -> dict[str, Any]:
         label = str(current)
-        if any(current.resolve() == seen.resolve() for seen, _ in chain):
+        if any(current.resolve() == seen.resolve() for seen in stack):
             raise ScenarioError(
                 [Problem(str(path), "extends", f"circular extends through {label}")]
             )
         data = _read_one(current, label)
+        parents = data.get("extends")
+        if not isinstance(parents, list):
+            parents = [] if parents is None else [parents]
+        for parent in parents:
+            visit(_resolve_extends(parent, current, label, search), (*stack, current))
         chain.append((current, data))
-        parent = data.get("extends")
-        if parent is None:
-            break
-        current = _resolve_extends(parent, current, label, search)
+        return data
+
+    top = visit(path, ())
     layered = Layered(str(path))
-    for file, data in reversed(chain):
+    for file, data in chain:
         layered.merge(data, str(file))
     layered.data.pop("extends", None)
-    layered.extends = chain[0][1].get("extends")
+    layered.extends = top.get("extends")
     return layered
 
 

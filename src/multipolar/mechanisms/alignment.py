@@ -2,7 +2,9 @@
 
 Each month a state in the grid scores every power ``p``:
 
-    U[p] = n_sec * f(S[p]) + n_eco * f(E[p])                   (benefits, with hedging)
+    U[p] = (n_sec - adversary_weight * A[p]) * f(S[p])          (security, unless p backs
+                                                                 an adversary)
+         + n_eco * f(E[p])                                       (economic benefit)
          + threat_weight * sum_q rivalry[p, q] * f(S[q])        (balancing against threat)
          + institution_weight * ties[p]                          (memberships)
          + x[p] + eps[p]                                         (political shocks)
@@ -12,7 +14,8 @@ measured against a fixed reference; ``f(x) = (1 - h) x + h * s * log(1 + x / s)`
 diminishing returns when hedging ``h`` is on (a state spreads its alignment: the
 multi-vector policy), ``s`` being the saturation. A power's security presence threatens
 the state whatever the state's alignment, and raises the appeal of that power's rivals
-(weighted by their rivalry, ``1 - partnership``). ``ties`` pull toward the leaders of the
+(weighted by their rivalry, ``1 - partnership``). ``A`` is the mean alignment of the
+state's adversaries in dated conflicts: the patron of an adversary is no protector. ``ties`` pull toward the leaders of the
 organizations a state belongs to and push away from those it has suspended. ``x`` is the
 fading utility shift of dated ``alignment_shock`` events (held by the World); ``eps``
 follows an AR(1) process with stationary standard deviation ``noise`` and persistence
@@ -57,13 +60,18 @@ def utilities(
     ties: np.ndarray,
     needs: tuple[float, float],
     params: AlignmentSpec,
+    backing: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Utility of aligning with each power for a state in the grid (without the shock)."""
+    """Utility of aligning with each power for a state in the grid (without the shock).
+
+    ``backing`` is ``A``, the state's adversaries' mean alignment (None: no conflict).
+    """
     f_sec = response(security, params.saturation, params.hedging)
     f_eco = response(economy, params.saturation, params.hedging)
     threat = rivalry @ f_sec
+    protection = needs[0] if backing is None else needs[0] - params.adversary_weight * backing
     return (
-        needs[0] * f_sec
+        protection * f_sec
         + needs[1] * f_eco
         + params.threat_weight * threat
         + params.institution_weight * ties

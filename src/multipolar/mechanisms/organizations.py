@@ -11,8 +11,9 @@ leaders stays below ``leave_threshold`` for ``patience_months`` consecutive mont
 a listed candidate whose alignment stays above ``join_threshold`` as long joins. Each
 counter runs only while its action is possible.
 
-Hosts evict foreign bases by the same kind of rule: a host whose alignment with a base's
-power stays below ``base_rules.evict_threshold`` for ``patience_months`` months closes it.
+Hosts evict foreign bases by the same kind of rule, on how far they have turned: a host
+whose alignment with a base's power stays below ``base_rules.evict_ratio`` times its highest
+level since the base opened, for ``patience_months`` months, closes it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 
 from multipolar.config.schema import MembershipRules
 
-__all__ = ["RuleCounters", "cohesion", "eviction_decision", "rule_decision"]
+__all__ = ["EvictionCounter", "RuleCounters", "cohesion", "eviction_decision", "rule_decision"]
 
 
 def cohesion(levels: Sequence[float]) -> float:
@@ -67,11 +68,27 @@ def rule_decision(
     return None, RuleCounters(below, above)
 
 
+@dataclass(frozen=True)
+class EvictionCounter:
+    """A host's best alignment with a base's power so far, and its months below the ratio."""
+
+    peak: float
+    below: int = 0
+
+
 def eviction_decision(
-    level: float, months_below: int, threshold: float, patience: int
-) -> tuple[bool, int]:
-    """Whether a host evicts a base this month, and its months-below counter to keep."""
-    below = months_below + 1 if level < threshold else 0
+    level: float, counter: EvictionCounter | None, ratio: float, patience: int
+) -> tuple[bool, EvictionCounter]:
+    """Whether a host evicts a base this month, and the counter to keep.
+
+    Args:
+        level: the host's alignment with the base's power this month.
+        counter: the counter so far; None the first month the rule sees the base.
+        ratio: ``base_rules.evict_ratio``.
+        patience: ``base_rules.patience_months``.
+    """
+    peak = level if counter is None else max(counter.peak, level)
+    below = (0 if counter is None else counter.below) + 1 if level < ratio * peak else 0
     if below >= patience:
-        return True, 0
-    return False, below
+        return True, EvictionCounter(peak)
+    return False, EvictionCounter(peak, below)
