@@ -156,7 +156,8 @@ def _toml_lines(values: dict[str, float]) -> list[str]:
     for section, entries in tables.items():
         lines += ["", f"[{section}]", *(f"{k} = {v!r}" for k, v in entries.items())]
     for event, entries in events.items():
-        lines += ["", "[[events]]", f'id = "{event}"', *(f"{k} = {v!r}" for k, v in entries.items())]
+        fields = [f"{k} = {v!r}" for k, v in entries.items()]
+        lines += ["", "[[events]]", f'id = "{event}"', *fields]
     return lines
 
 
@@ -196,7 +197,8 @@ def write_fit(fit: Fit, extends: str, folder: Path, about: dict[str, Any]) -> tu
             [
                 *header,
                 "# The model's parameters alone (not the history's assumptions): the bundled",
-                "# default and history scenarios extend this file; copy it to configs/ to adopt it.",
+                "# default and history scenarios extend this file; copy it to configs/ to adopt",
+                "# it.",
                 *_toml_lines(shared),
             ]
         )

@@ -15,8 +15,9 @@ diminishing returns when hedging ``h`` is on (a state spreads its alignment: the
 multi-vector policy), ``s`` being the saturation. A power's security presence threatens
 the state whatever the state's alignment, and raises the appeal of that power's rivals
 (weighted by their rivalry, ``1 - partnership``). ``A`` is the mean alignment of the
-state's adversaries in dated conflicts: the patron of an adversary is no protector. ``ties`` pull toward the leaders of the
-organizations a state belongs to and push away from those it has suspended. ``x`` is the
+state's adversaries in dated conflicts: the patron of an adversary is no protector.
+``ties`` pull toward the leaders of the organizations a state belongs to and push away from
+those it has suspended. ``x`` is the
 fading utility shift of dated ``alignment_shock`` events (held by the World); ``eps``
 follows an AR(1) process with stationary standard deviation ``noise`` and persistence
 ``noise_persistence``, drawn from the model's generator.
