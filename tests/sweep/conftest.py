@@ -37,6 +37,16 @@ def write_sweep(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+@pytest.fixture(autouse=True)
+def fresh_worker_cache() -> Iterator[None]:
+    """Each test starts with this process's kept models forgotten (they are per worker)."""
+    from multipolar.sweep import reuse
+
+    reuse.clear()
+    yield
+    reuse.clear()
+
+
 @pytest.fixture
 def serial() -> Iterator[cf.Executor]:
     """An executor running tasks one at a time in this process (so monkeypatches apply)."""

@@ -1,8 +1,9 @@
 """What a worker does: run a chunk of model runs and write their results as one task.
 
 This module is imported on the workers. It keeps, per worker process, what does not change
-between runs (the backend object with its compiled kernels; geography rasters come from
-the on-disk cache the model reads), so a short run costs little more than its own steps.
+between runs (the backend object with its compiled kernels; the geography rasters, memoised
+by the model; the models as built, per scenario, in :mod:`multipolar.sweep.reuse`), so a
+short run costs little more than its own steps.
 A run that raises is recorded as failed with its message and the task goes on.
 """
 
@@ -113,13 +114,11 @@ def run_one(context: RunContext, run: PlannedRun) -> RunOutput:
             run that blows up stops there).
         ValueError: a metric pattern matches no column of the model table.
     """
-    from multipolar.config import override
     from multipolar.guards import FiniteGuard
     from multipolar.io import model_tables
-    from multipolar.model import MultipolarModel
+    from multipolar.sweep.reuse import new_model
 
-    scenario = override(context.base, run.values(), label="sweep") if run.params else context.base
-    model = MultipolarModel(scenario=scenario, backend=_backend(context.backend), rng=run.seed)
+    model = new_model(context.base, run.params, run.seed, _backend(context.backend))
     guard = FiniteGuard()
     guard.check(model)
     start = time.perf_counter()
