@@ -2,12 +2,16 @@
 
     .venv/bin/python scripts/bench_sweep.py throughput --runs 24 --months 12
     .venv/bin/python scripts/bench_sweep.py overhead --runs 200 --months 12
+    .venv/bin/python scripts/bench_sweep.py overhead --runs 200 --months 12 --unique
     .venv/bin/python scripts/bench_sweep.py memory --runs 100 1000
 
 throughput: the same sweep on an embedded LocalCluster with 1 and with 2 workers, after a
 warm-up sweep on each (JIT compilation and raster caches are per worker process, once).
 overhead: wall time of a 1-worker sweep against the sum of its runs' step times (and of
-their whole run times: model construction, with its spin-up, plus steps plus tables).
+their whole run times: model construction, with its spin-up, plus steps plus tables). The
+sweep is two values times N/2 replicates, so a worker builds each scenario's model twice and
+copies it for the other replicates; with --unique every run has its own value of the
+parameter (a Latin hypercube of N points, one replicate), so every run builds its model.
 memory: peak resident memory of the driver process (sampled every 20 ms) for short runs.
 Each prints one JSON line per measurement.
 """
@@ -35,13 +39,42 @@ months = {months}
 seed = 1
 replicates = {replicates}
 [sweep.parameters]
-"alignment.rate" = [0.05, 0.1]
+"alignment.rate" = [{values}]
+"""
+WARM_VALUES = "0.07, 0.09"  # not the measured sweep's: no model kept by a worker carries over
+
+UNIQUE = """
+[sweep]
+name = "bench"
+scenario = "central_asia_2023.toml"
+set = ["geography.resolution={resolution}"]
+months = {months}
+seed = 1
+replicates = 1
+[sweep.sampler]
+method = "lhs"
+samples = {runs}
+[sweep.parameters]
+"alignment.rate" = {{ low = 0.05, high = 0.1 }}
 """
 
 
-def _sweep_file(folder: Path, runs: int, months: int, resolution: float) -> Path:
-    path = folder / f"bench-{runs}-{months}.toml"
-    text = SWEEP.format(resolution=resolution, months=months, replicates=max(1, runs // 2))
+def _sweep_file(
+    folder: Path,
+    runs: int,
+    months: int,
+    resolution: float,
+    unique: bool = False,
+    values: str = "0.05, 0.1",
+) -> Path:
+    path = folder / f"bench-{runs}-{months}{'-unique' if unique else ''}.toml"
+    if unique:
+        text = UNIQUE.format(resolution=resolution, months=months, runs=runs)
+    else:
+        replicates = max(1, runs // 2)
+        text = SWEEP.format(
+            resolution=resolution, months=months, replicates=replicates, values=values
+        )
     path.write_text(text)
     return path
 
@@ -57,7 +90,7 @@ def throughput(args: argparse.Namespace, folder: Path) -> None:
     from multipolar.sweep.cluster import dask_executor
 
     path = _sweep_file(folder, args.runs, args.months, args.resolution)
-    warm = _sweep_file(folder, 4, 1, args.resolution)
+    warm = _sweep_file(folder, 4, 1, args.resolution, values=WARM_VALUES)
     for workers in (1, 2):
         with dask_executor(workers) as (executor, n):
             _sweep(warm, folder / "warm", executor, n)
@@ -82,10 +115,13 @@ def throughput(args: argparse.Namespace, folder: Path) -> None:
 
 
 def overhead(args: argparse.Namespace, folder: Path) -> None:
+    from multipolar.sweep import load_sweep
     from multipolar.sweep.cluster import dask_executor
+    from multipolar.sweep.plan import build_plan
 
-    path = _sweep_file(folder, args.runs, args.months, args.resolution)
-    warm = _sweep_file(folder, 4, 1, args.resolution)
+    path = _sweep_file(folder, args.runs, args.months, args.resolution, args.unique)
+    warm = _sweep_file(folder, 4, 1, args.resolution, values=WARM_VALUES)
+    build_plan(load_sweep(path))  # the sampler's import (SALib, about 1 s): once, not per run
     with dask_executor(1) as (executor, n):
         _sweep(warm, folder / "warm", executor, n)
         summary = _sweep(path, folder / "o", executor, n)
@@ -95,6 +131,7 @@ def overhead(args: argparse.Namespace, folder: Path) -> None:
         json.dumps(
             {
                 "bench": "overhead",
+                "unique": args.unique,
                 "workers": 1,
                 "runs": summary.total,
                 "months": args.months,
@@ -176,6 +213,8 @@ def main() -> None:
         p.add_argument("--runs", type=int, default=24 if name == "throughput" else 200)
         p.add_argument("--months", type=int, default=12)
         p.add_argument("--resolution", type=float, default=0.5)
+        if name == "overhead":
+            p.add_argument("--unique", action="store_true", help="every run its own scenario")
     p = sub.add_parser("memory")
     p.add_argument("--runs", dest="counts", type=int, nargs="+", default=[100, 1000])
     p.add_argument("--resolution", type=float, default=1.0)
