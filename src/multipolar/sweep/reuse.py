@@ -61,7 +61,7 @@ class _Kept:
     """One built model, pickled, and the shared objects its pickle refers to."""
 
     def __init__(self, model: MultipolarModel) -> None:
-        self.shared = [model.backend, model.geography]
+        self.shared = [model.backend, model.geography]  # the backend first: device arrays
         buffer = io.BytesIO()
         _SharingPickler(buffer, self.shared).dump(model)
         self.data = buffer.getvalue()
@@ -89,7 +89,11 @@ class _SharingUnpickler(_Unpickler):
 
     def persistent_load(self, pid: Any) -> Any:  # noqa: D102 - pickle protocol
         kind, value = pid
-        return self._shared[value] if kind == "shared" else super().persistent_load(pid)
+        if kind == "shared":
+            return self._shared[value]
+        if kind == "device":  # onto the model's own backend, not a new one per copy
+            return self._shared[0].asarray(np.asarray(value))
+        return super().persistent_load(pid)
 
 
 _stats = CacheStats()
