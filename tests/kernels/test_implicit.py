@@ -8,7 +8,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 from scipy.special import k0
 
-from multipolar.kernels import max_stable_dt
+from multipolar.kernels import _implicit, max_stable_dt
 from multipolar.kernels.numba_cpu import NumbaBackend
 from multipolar.kernels.numpy_ref import NumpyBackend, ordered_totals
 
@@ -154,6 +154,41 @@ def test_numba_equals_the_reference_bitwise(make_problem, height, width, k, b):
     want = p.run(NumpyBackend(), 3, scheme="implicit")
     got = p.run(NumbaBackend(), 3, scheme="implicit")
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    ("k", "b", "threads"),
+    [
+        (3, None, 2),  # fewer fields than a multiple of the threads: columns split in two
+        (1, None, 2),
+        (3, 2, 4),
+        (6, None, 2),  # one task per field: the fused sweep
+    ],
+)
+def test_numba_sweeps_equal_the_reference_bitwise_however_the_work_is_split(
+    make_problem, k, b, threads
+):
+    # lod_steps picks the fused sweep (a task per field) or the split row and column
+    # sweeps from the thread count it is given; both are the reference's operations.
+    p = make_problem(29, 38, k, b, dt_fraction=40.0)
+    want = p.run(NumpyBackend(), 3, scheme="implicit")
+    n_fields = p.u.size // (29 * 38)
+    u, s = (a.reshape(n_fields, 29, 38) for a in (p.u, p.s))
+    d = np.tile(p.D, n_fields // k)
+    lam = np.tile(p.lam, n_fields // k)
+    dt = np.float32(p.dt)
+    fac = _implicit.factors(p.c, d, lam, dt)
+    buffers = (np.empty_like(u), np.empty_like(u))
+    got = _implicit.lod_steps(u, p.c, s, d, lam, dt, 3, buffers, threads, fac)
+    np.testing.assert_array_equal(got.reshape(want.shape), want)
+
+
+def test_columns_are_split_only_when_the_fields_do_not_share_out_evenly():
+    assert _implicit.split_columns(6, 2) == 1
+    assert _implicit.split_columns(3, 2) == 2
+    assert _implicit.split_columns(1, 2) == 2
+    assert _implicit.split_columns(6, 4) == 2
+    assert _implicit.split_columns(5, 1) == 1
 
 
 def test_unknown_scheme_is_refused(backend, make_problem):

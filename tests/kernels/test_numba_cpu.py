@@ -112,3 +112,19 @@ def test_results_of_earlier_calls_are_never_reused(make_problem, blocking):
     for r, kept in zip(results, copies, strict=True):
         np.testing.assert_array_equal(r, kept)
     assert len({id(r) for r in results}) == len(results)
+
+
+def test_zonal_sum_is_the_same_on_one_thread_or_several(rng, monkeypatch):
+    # Small inputs are summed on one thread (ZONAL_SERIAL_BELOW); the chunks, and so the
+    # bytes, are the same either way. Labels in runs, as countries along a row.
+    u = rng.random((2, 3, 150, 170), dtype=np.float32)
+    labels = (np.arange(150 * 170).reshape(150, 170) // 37 % 11).astype(np.int32)
+    serial = numba_cpu.NumbaBackend().zonal_sum(u, labels, 11)
+    monkeypatch.setattr(numba_cpu, "ZONAL_SERIAL_BELOW", 0)
+    parallel = numba_cpu.NumbaBackend().zonal_sum(u, labels, 11)
+    np.testing.assert_array_equal(parallel, serial)
+    want = np.stack(
+        [[[u[b, k][labels == z].sum(dtype=np.float64) for z in range(11)] for k in range(3)]
+         for b in range(2)]
+    )  # fmt: skip
+    np.testing.assert_allclose(serial, want, rtol=1e-12)

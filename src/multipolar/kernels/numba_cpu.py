@@ -52,6 +52,14 @@ ZONAL_CHUNKS = 64
 ZONAL_MIN_CELLS = 4096
 """Fewest cells per chunk of ``zonal_sum``."""
 
+ZONAL_SERIAL_BELOW = 1 << 23
+"""Fewest field cells (fields times cells) for which ``zonal_sum`` uses several threads.
+
+Below it a call takes well under a millisecond on one thread, less than waking the others
+costs when they compete with other processes for the cores. The chunks, and so the result,
+do not depend on it.
+"""
+
 
 @dataclass(frozen=True)
 class BlockingPlan:
@@ -378,7 +386,15 @@ class NumbaBackend:
         lead = u.shape[:-2]
         fields = np.ascontiguousarray(u).reshape(int(np.prod(lead)), -1)
         n_chunks = max(1, min(ZONAL_CHUNKS, flat_labels.size // ZONAL_MIN_CELLS))
-        partial = zonal_sum_partials(fields, flat_labels, n_labels, n_chunks)
+        threads = numba.get_num_threads()
+        if fields.size >= ZONAL_SERIAL_BELOW or threads == 1:
+            partial = zonal_sum_partials(fields, flat_labels, n_labels, n_chunks)
+        else:
+            numba.set_num_threads(1)
+            try:
+                partial = zonal_sum_partials(fields, flat_labels, n_labels, n_chunks)
+            finally:
+                numba.set_num_threads(threads)
         total = partial[0].copy()
         for chunk in partial[1:]:
             total += chunk
