@@ -305,24 +305,31 @@ class MultipolarModel(mesa.Model):
         return self.layout.emit(self.plan, allocate(world, self.last_budgets, items))
 
     def _evict_bases(self) -> None:
-        """Hosts close the bases of powers they have turned from (mechanism 6's base rule)."""
+        """Hosts close the bases of powers they have turned from (mechanism 6's base rule).
+
+        A base and its ``part_of`` garrisons are one decision: they close together, recorded
+        once under the base's id.
+        """
         rules = self.params.base_rules
         if not rules.enabled:
             return
         world = self.world
-        for base in world.sites("base"):
+        sites = world.sites("base")
+        for base in sites:
             host = self.states.get(base.host)
-            if host is None or host.is_great_power:
+            if base.part_of is not None or host is None or host.is_great_power:
                 continue
             level = float(host.alignment[self.power_index[base.power]])
             evict, world.eviction_counters[base.id] = eviction_decision(
                 level,
                 world.eviction_counters.get(base.id),
                 rules.evict_ratio,
+                rules.memory_months,
                 rules.patience_months,
             )
             if evict:
-                world.active["base"].discard(base.id)
+                closing = {base.id} | {s.id for s in sites if s.part_of == base.id}
+                world.active["base"] -= closing
                 self.record("base_close", base.id, base.host, "rule")
 
     def _move_partnerships(self) -> None:

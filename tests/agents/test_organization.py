@@ -69,3 +69,17 @@ def test_host_that_never_leaned_to_the_power_keeps_its_base(model) -> None:
         model.states["KGZ"].alignment = np.array([0.05, 0.5, 0.45])
         model._evict_bases()
     assert "rus_kant" in model.world.active["base"]
+
+
+def test_garrisons_close_with_their_base_in_one_decision(model) -> None:
+    garrisons = {b.id for b in model.world.sites("base") if b.part_of == "rus_201st"}
+    assert garrisons and garrisons <= model.world.active["base"]
+    recorded = len(model.applied)
+    model.states["TJK"].alignment = np.array([0.8, 0.1, 0.1])
+    model._evict_bases()
+    for _ in range(model.params.base_rules.patience_months):
+        model.states["TJK"].alignment = np.array([0.1, 0.5, 0.4])
+        model._evict_bases()
+    assert not ({"rus_201st"} | garrisons) & model.world.active["base"]
+    closed = [a for a in model.applied[recorded:] if a.kind == "base_close"]
+    assert [a.subject for a in closed] == ["rus_201st"]

@@ -42,22 +42,38 @@ def test_suspended_members_count_and_push_away(toy: World):
     assert toy.ties("KAZ")[0] == 1.0
 
 
-def test_eviction_after_patience_months_below_the_ratio_of_the_peak():
+def test_eviction_after_patience_months_below_the_ratio_of_the_recent_peak():
     from multipolar.mechanisms.organizations import eviction_decision
 
     counter, decisions = None, []
     for level in (0.5, 0.8, 0.3, 0.3, 0.6, 0.4, 0.4, 0.4):
-        evict, counter = eviction_decision(level, counter, ratio=0.6, patience=3)
+        evict, counter = eviction_decision(level, counter, ratio=0.6, memory=36, patience=3)
         decisions.append(evict)
     # the peak is 0.8, so the bar is 0.48: 0.6 breaks the first run of months below it
     assert decisions == [False] * 7 + [True]
-    assert counter.peak == 0.8 and counter.below == 0
+    assert max(counter.recent) == 0.8 and counter.below == 0
 
 
-def test_no_eviction_by_a_host_that_never_turned():
+def test_no_eviction_by_a_host_that_never_turned_or_drifted_slowly():
     from multipolar.mechanisms.organizations import eviction_decision
 
     counter = None
     for _ in range(50):
-        evict, counter = eviction_decision(0.05, counter, ratio=0.6, patience=3)
+        evict, counter = eviction_decision(0.05, counter, ratio=0.6, memory=36, patience=3)
         assert not evict
+    # a fall from 0.9 to 0.3 over 20 years (0.0025 a month) never drops 40% within 3 years
+    counter = None
+    for month in range(240):
+        evict, counter = eviction_decision(0.9 - 0.0025 * month, counter, 0.6, 36, 3)
+        assert not evict
+    assert len(counter.recent) == 36
+
+
+def test_the_same_fall_within_the_memory_evicts():
+    from multipolar.mechanisms.organizations import eviction_decision
+
+    counter, evicted = None, []
+    for month in range(40):
+        evict, counter = eviction_decision(max(0.9 - 0.05 * month, 0.3), counter, 0.6, 36, 3)
+        evicted.append(evict)
+    assert any(evicted)

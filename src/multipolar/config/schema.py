@@ -178,12 +178,14 @@ class BaseRules(_Strict):
     """Eviction of foreign bases by their hosts (docs/model.md §7.6).
 
     A host whose alignment with a base's power stays below ``evict_ratio`` times its highest
-    level since the base opened, for ``patience_months`` consecutive months, closes the base
-    (Karshi-Khanabad 2005, Manas 2014): a host evicts a power it has turned from.
+    level over the last ``memory_months`` months, for ``patience_months`` consecutive months,
+    closes the base (Karshi-Khanabad 2005, Manas 2014): a host evicts a power it has turned
+    from, not one it never leaned to or drifted from over decades.
     """
 
     enabled: bool = True
     evict_ratio: Fraction = 0.6
+    memory_months: Annotated[int, Field(ge=1, le=600, strict=True)] = 36
     patience_months: Annotated[int, Field(ge=1, le=600, strict=True)] = 12
 
 

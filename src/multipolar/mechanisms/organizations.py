@@ -13,7 +13,7 @@ counter runs only while its action is possible.
 
 Hosts evict foreign bases by the same kind of rule, on how far they have turned: a host
 whose alignment with a base's power stays below ``base_rules.evict_ratio`` times its highest
-level since the base opened, for ``patience_months`` months, closes it.
+level over the last ``memory_months`` months, for ``patience_months`` months, closes it.
 """
 
 from __future__ import annotations
@@ -70,25 +70,34 @@ def rule_decision(
 
 @dataclass(frozen=True)
 class EvictionCounter:
-    """A host's best alignment with a base's power so far, and its months below the ratio."""
+    """A host's recent alignments with a base's power (newest last), and its months below."""
 
-    peak: float
+    recent: tuple[float, ...]
     below: int = 0
 
 
 def eviction_decision(
-    level: float, counter: EvictionCounter | None, ratio: float, patience: int
+    level: float,
+    counter: EvictionCounter | None,
+    ratio: float,
+    memory: int,
+    patience: int,
 ) -> tuple[bool, EvictionCounter]:
     """Whether a host evicts a base this month, and the counter to keep.
+
+    The host counts a month below when its alignment is under ``ratio`` times its highest
+    alignment over the last ``memory`` months (this one included): a turn, not a level.
 
     Args:
         level: the host's alignment with the base's power this month.
         counter: the counter so far; None the first month the rule sees the base.
         ratio: ``base_rules.evict_ratio``.
+        memory: ``base_rules.memory_months``.
         patience: ``base_rules.patience_months``.
     """
-    peak = level if counter is None else max(counter.peak, level)
-    below = (0 if counter is None else counter.below) + 1 if level < ratio * peak else 0
+    before = () if counter is None else counter.recent
+    recent = (*before[max(0, len(before) - memory + 1) :], level)
+    below = (0 if counter is None else counter.below) + 1 if level < ratio * max(recent) else 0
     if below >= patience:
-        return True, EvictionCounter(peak)
-    return False, EvictionCounter(peak, below)
+        return True, EvictionCounter(recent)
+    return False, EvictionCounter(recent, below)
