@@ -8,7 +8,9 @@ same run on the same device, and the speed-up over the NumPy reference.
 Byte model (:data:`BYTE_MODELS`): for the explicit scheme, the compulsory traffic of one
 pass per step (temporal blocking moves less than that, so its "effective" bandwidth can
 exceed the copy's; the ratio is then how far it beats the one-pass roofline); for the
-implicit scheme, the traffic of its passes (row sweep, column sweep, rescaling).
+implicit scheme, the traffic of the Numba kernel's passes (down each field solving the rows
+and eliminating down the columns, back up, and once per call the sources' total and the
+final rescaling).
 
 ``--scheme implicit`` (or ``both``) times the implicit scheme; ``--out`` passes every call
 a preallocated output buffer (ping-pong, as ``InfluenceField`` does); ``--resolution``
@@ -45,14 +47,16 @@ BYTE_MODEL = (
     "and s (4 B) and writes u' (4 B); the conductance c is read once (4 B)"
 )
 BYTE_MODEL_IMPLICIT = (
-    "bytes/step = H*W*(40*B*K + 4): per cell and step each of the B*K fields is read as u "
-    "and s and written as v by the row sweep (12 B), read and written on the way down and "
-    "read with u and written on the way up by the column sweep (20 B), and read and "
-    "written by the rescaling (8 B); c is counted once (4 B). Not counted: the elimination "
-    "factors (8 B per cell for each distinct set of coefficients) and repeated reads of c"
+    "bytes/step = H*W*(24*B*K + 4) + H*W*12*B*K/steps: per cell and step each of the B*K "
+    "fields is read as u and s and written as v on the way down (the row solves and the "
+    "columns' elimination in one pass, 12 B), and read as v and u and written on the way "
+    "up (12 B); c is counted once (4 B); once per call, the sources' total (4 B) and the "
+    "final rescaling (8 B). Not counted: the elimination factors (up to 12 B per cell for "
+    "each distinct set of coefficients) and repeated reads of c"
 )
 BYTE_MODELS = {"explicit": BYTE_MODEL, "implicit": BYTE_MODEL_IMPLICIT}
-_BYTES_PER_FIELD_CELL = {"explicit": 12, "implicit": 40}
+_BYTES_PER_FIELD_CELL = {"explicit": 12, "implicit": 24}
+_BYTES_PER_FIELD_CELL_PER_CALL = {"explicit": 0, "implicit": 12}
 _BYTES_PER_CELL = {"explicit": 4, "implicit": 4}
 REGION = (60.0, 30.0)
 """Degrees of longitude and latitude of the default region, for ``--resolution``."""
@@ -370,10 +374,9 @@ def _bench_config(
 ) -> Result:
     batch, channels = args.batch, args.channels
     updates = size * size * batch * channels
-    n_bytes = (
-        size * size * (_BYTES_PER_FIELD_CELL[scheme] * batch * channels + _BYTES_PER_CELL[scheme])
-    )
     steps = _steps_for(name, updates, args)
+    per_field_cell = _BYTES_PER_FIELD_CELL[scheme] + _BYTES_PER_FIELD_CELL_PER_CALL[scheme] / steps
+    n_bytes = round(size * size * (per_field_cell * batch * channels + _BYTES_PER_CELL[scheme]))
     numpy_steps = _steps_for("numpy", updates, args)
     repeats = min(3, args.repeats) if name == "numpy" else args.repeats
     u, c, s = (backend.asarray(data[k]) for k in ("u", "c", "s"))
