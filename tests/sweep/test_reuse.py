@@ -156,3 +156,24 @@ def test_a_sweep_does_not_depend_on_what_its_worker_ran_before(write_sweep, seri
     a, b = (load(out).collect().sort("run_id", "step") for out in (first, second))
     assert a.height == 4 * 3
     assert_frame_equal(a, b, check_exact=True)
+
+
+def test_workers_running_tasks_in_threads_share_the_kept_models_safely():
+    import concurrent.futures as cf
+
+    from multipolar.config import override
+    from multipolar.io import model_tables
+
+    base, backend = load_scenario(*BASE), get_backend("numba")
+    jobs = [((("alignment.rate", rate),), seed) for rate in (0.1, 0.3) for seed in range(1, 7)]
+
+    def states(model: MultipolarModel) -> pl.DataFrame:
+        model.step()
+        return model_tables(model)["states"]
+
+    with cf.ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda job: states(reuse.new_model(base, *job, backend)), jobs))
+    assert reuse.stats().copied >= 1
+    for (params, seed), table in zip(jobs, threaded, strict=True):
+        fresh = MultipolarModel(override(base, dict(params)), backend, rng=seed)
+        assert_frame_equal(table, states(fresh), check_exact=True)

@@ -24,6 +24,7 @@ import io
 import json
 import pickle
 import random
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -101,6 +102,7 @@ _models: OrderedDict[Hashable, _Kept] = OrderedDict()
 _scenarios: OrderedDict[Hashable, Scenario] = OrderedDict()
 _seen: OrderedDict[Hashable, int] = OrderedDict()  # runs built per scenario; -1: not kept
 _base_keys: dict[int, tuple[Scenario, str]] = {}
+_lock = threading.Lock()  # a worker may run tasks in several threads: the stores are shared
 
 
 def stats() -> CacheStats:
@@ -110,21 +112,24 @@ def stats() -> CacheStats:
 
 def clear() -> None:
     """Forget every kept model, scenario and count (tests; a worker never needs to)."""
-    for store in (_models, _scenarios, _seen, _base_keys):
-        store.clear()
-    _stats.built = _stats.copied = _stats.kept = 0
+    with _lock:
+        for store in (_models, _scenarios, _seen, _base_keys):
+            store.clear()
+        _stats.built = _stats.copied = _stats.kept = 0
 
 
 def _base_key(base: Scenario) -> str:
     """A digest of the base scenario's content (computed once per scenario object)."""
-    known = _base_keys.get(id(base))
+    with _lock:
+        known = _base_keys.get(id(base))
     if known is not None and known[0] is base:
         return known[1]
     text = json.dumps(base.model_dump(mode="json"), sort_keys=True)
     key = hashlib.sha256(text.encode()).hexdigest()
-    if len(_base_keys) >= MAX_SCENARIOS:
-        _base_keys.clear()
-    _base_keys[id(base)] = (base, key)  # the object is kept so that its id is not reused
+    with _lock:
+        if len(_base_keys) >= MAX_SCENARIOS:
+            _base_keys.clear()
+        _base_keys[id(base)] = (base, key)  # the object is kept so that its id is not reused
     return key
 
 
@@ -141,12 +146,14 @@ def _scenario(base: Scenario, params: Params, key: Hashable) -> Scenario:
 
     if not params:
         return base
-    scenario = _scenarios.get(key)
+    with _lock:
+        scenario = _scenarios.get(key)
+        if scenario is not None:
+            _scenarios.move_to_end(key)
     if scenario is None:
         scenario = override(base, dict(params), label="sweep")
-        _remember(_scenarios, key, scenario, MAX_SCENARIOS)
-    else:
-        _scenarios.move_to_end(key)
+        with _lock:
+            _remember(_scenarios, key, scenario, MAX_SCENARIOS)
     return scenario
 
 
@@ -177,17 +184,15 @@ def _total_bytes() -> int:
 
 
 def _keep(key: Hashable, model: MultipolarModel, seed: int) -> None:
-    if not _draws_untouched(model, seed):
-        _seen[key] = -1  # this scenario's construction is random: every run builds its own
-        return
-    kept = _Kept(model)
-    if len(kept.data) > MAX_BYTES // 4:
-        _seen[key] = -1
-        return
-    _remember(_models, key, kept, MAX_MODELS)
-    while _total_bytes() > MAX_BYTES:
-        _models.popitem(last=False)
-    _stats.kept += 1
+    kept = _Kept(model) if _draws_untouched(model, seed) else None
+    with _lock:
+        if kept is None or len(kept.data) > MAX_BYTES // 4:
+            _seen[key] = -1  # a random construction, or too large: every run builds its own
+            return
+        _remember(_models, key, kept, MAX_MODELS)
+        while _total_bytes() > MAX_BYTES:
+            _models.popitem(last=False)
+        _stats.kept += 1
 
 
 def new_model(base: Scenario, params: Params, seed: int, backend: Backend) -> MultipolarModel:
@@ -203,19 +208,22 @@ def new_model(base: Scenario, params: Params, seed: int, backend: Backend) -> Mu
     from multipolar.model import MultipolarModel
 
     key = (_base_key(base), json.dumps(params, default=repr), backend.name)
-    kept = _models.get(key)
+    with _lock:
+        kept = _models.get(key)
+        if kept is not None:
+            _models.move_to_end(key)
+            _stats.copied += 1
     if kept is not None:
-        _models.move_to_end(key)
         model = kept.copy()
         _reseed(model, seed)
-        _stats.copied += 1
         return model
     scenario = _scenario(base, params, key)
     model = MultipolarModel(scenario=scenario, backend=backend, rng=seed)
-    _stats.built += 1
-    seen = _seen.get(key, 0)
-    if seen >= 0:
-        _remember(_seen, key, seen + 1, MAX_SEEN)
-        if seen + 1 >= 2:
-            _keep(key, model, seed)
+    with _lock:
+        _stats.built += 1
+        seen = _seen.get(key, 0)
+        if seen >= 0:
+            _remember(_seen, key, seen + 1, MAX_SEEN)
+    if seen >= 1:  # the second run of this scenario here: keep its model for the next ones
+        _keep(key, model, seed)
     return model
