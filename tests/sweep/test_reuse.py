@@ -119,6 +119,22 @@ def test_a_construction_that_draws_random_numbers_is_never_copied(monkeypatch):
     assert reuse.stats() == reuse.CacheStats(built=3, copied=0, kept=0)
 
 
+def test_a_model_that_cannot_be_pickled_is_built_every_run(monkeypatch):
+    import threading
+
+    real = MultipolarModel._settle_alignments
+
+    def unpicklable(model):
+        model.lock = threading.Lock()
+        real(model)
+
+    monkeypatch.setattr(MultipolarModel, "_settle_alignments", unpicklable)
+    base, backend = load_scenario(*BASE), get_backend("numba")
+    models = [reuse.new_model(base, (("alignment.rate", 0.3),), s, backend) for s in (1, 2, 3)]
+    assert reuse.stats() == reuse.CacheStats(built=3, copied=0, kept=0)
+    assert all(m.steps == 0 for m in models)
+
+
 def test_kept_models_are_bounded(monkeypatch):
     monkeypatch.setattr(reuse, "MAX_MODELS", 2)
     base, backend = load_scenario(*BASE), get_backend("numba")

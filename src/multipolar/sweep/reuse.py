@@ -183,8 +183,18 @@ def _total_bytes() -> int:
     return sum(len(kept.data) for kept in _models.values())
 
 
+def _kept(model: MultipolarModel, seed: int) -> _Kept | None:
+    """The model pickled for copying, or None when it cannot be copied faithfully."""
+    if not _draws_untouched(model, seed):
+        return None
+    try:
+        return _Kept(model)
+    except Exception:  # noqa: BLE001 - something unpicklable: this scenario is built every run
+        return None
+
+
 def _keep(key: Hashable, model: MultipolarModel, seed: int) -> None:
-    kept = _Kept(model) if _draws_untouched(model, seed) else None
+    kept = _kept(model, seed)
     with _lock:
         if kept is None or len(kept.data) > MAX_BYTES // 4:
             _seen[key] = -1  # a random construction, or too large: every run builds its own
