@@ -59,6 +59,7 @@ def test_backtest_with_calibration_writes_runs_scorecard_fit_and_figure(tmp_path
     ("argv", "expected"),
     [
         (["backtest", "--seeds", "0"], "--seeds"),
+        (["backtest", "--calibrate", "--search-seeds", "0"], "--search-seeds"),
         (["backtest", "no_such_scenario.toml", "--seeds", "1"], "no_such_scenario"),
     ],
 )

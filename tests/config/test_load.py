@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from multipolar.config import bundled_scenarios, load_scenario, override
 
 
@@ -96,3 +98,30 @@ def test_keyword_override_matches_set() -> None:
     assert override(load_scenario(), {"alignment__rate": 0.3}) == load_scenario(
         None, ["alignment.rate=0.3"]
     )
+
+
+@pytest.mark.parametrize("name", ["central_asia_2023.toml", "history_1992_2024.toml"])
+def test_bundled_scenarios_use_the_fitted_parameters(name: str) -> None:
+    """Every value in fitted_parameters.toml (the 1992-2007 fit) is in force in the default
+    and history scenarios: neither file overrides a fitted key."""
+    import tomllib
+
+    from multipolar._resources import configs_dir
+
+    fitted = tomllib.loads((configs_dir() / "fitted_parameters.toml").read_text("utf-8"))
+    scenario = load_scenario(name).model_dump()
+
+    def leaves(table: dict, prefix: tuple = ()):
+        for key, value in table.items():
+            if isinstance(value, dict):
+                yield from leaves(value, (*prefix, key))
+            else:
+                yield (*prefix, key), value
+
+    found = list(leaves(fitted))
+    assert found
+    for path, value in found:
+        here = scenario
+        for part in path:
+            here = here[part]
+        assert here == value, path

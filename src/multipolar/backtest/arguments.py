@@ -38,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Latin hypercube points for --calibrate (default 16)",
     )
     parser.add_argument(
+        "--search-seeds",
+        type=int,
+        default=2,
+        help="seeds per point of the --calibrate search (default 2; at most --seeds)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,

@@ -76,7 +76,7 @@ def _calibrated_scenario(args: argparse.Namespace, out: Path, history) -> Path:
     from multipolar.backtest.calibrate import calibrate, write_fit
 
     scenario = resolve_scenario(args.scenario, "endogenous", history.targets, args.overrides)
-    seeds = list(range(1, min(args.seeds, 2) + 1))
+    seeds = list(range(1, min(args.seeds, args.search_seeds) + 1))
     fits = calibrate(
         scenario,
         history.targets,
@@ -105,8 +105,10 @@ def _calibrated_scenario(args: argparse.Namespace, out: Path, history) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Run the backtest; 0 when it ran (whatever the score), 2 on bad arguments."""
-    if args.seeds < 1 or args.samples < 1 or args.workers < 1:
-        print("--seeds, --samples and --workers must be at least 1", file=sys.stderr)
+    if min(args.seeds, args.samples, args.workers, args.search_seeds) < 1:
+        print(
+            "--seeds, --samples, --search-seeds and --workers must be at least 1", file=sys.stderr
+        )
         return 2
     history = load_history()
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")

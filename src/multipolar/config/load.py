@@ -7,6 +7,7 @@ for a command-line override).
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,20 @@ def default_scenario_path() -> Path:
 
 
 def bundled_scenarios() -> list[Path]:
-    """Every bundled scenario file (variants included), sorted by name."""
-    return sorted(configs_dir().glob("*.toml"))
+    """Every bundled scenario file (variants included), sorted by name.
+
+    Fragments that scenarios extend (``fitted_parameters.toml``: no ``name`` of their own) are
+    not scenarios.
+    """
+    return sorted(p for p in configs_dir().glob("*.toml") if _names_a_scenario(p))
+
+
+def _names_a_scenario(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return "name" in tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return True  # a broken bundled file is reported by whoever loads it
 
 
 @dataclass(frozen=True)
