@@ -11,10 +11,10 @@ The cache is keyed on everything the construction depends on: the base scenario 
 content), the run's parameter values and the backend; a run whose scenario differs in any
 value gets its own entry, so nothing is ever served from another scenario. A copy is a
 fresh model in every respect (its own arrays, agents and tables); only the objects a
-model never modifies, the geography rasters and the backend, are shared, as they already
-are between the runs of a worker. A model is kept only on the second run of its scenario
-(a sweep of unique points pays nothing), only if its construction drew no random numbers
-(checked), and within a bounded size.
+model never modifies are shared: the geography rasters and the backend, as they already
+are between the runs of a worker, and the frozen scenario objects. A model is kept only on
+the second run of its scenario (a sweep of unique points pays nothing), only if its
+construction drew no random numbers (checked), and within a bounded size.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from multipolar.checkpoint import _Pickler, _Unpickler
 
@@ -62,7 +63,7 @@ class _Kept:
     """One built model, pickled, and the shared objects its pickle refers to."""
 
     def __init__(self, model: MultipolarModel) -> None:
-        self.shared = [model.backend, model.geography]  # the backend first: device arrays
+        self.shared: list[Any] = [model.backend, model.geography]  # backend first: see below
         buffer = io.BytesIO()
         _SharingPickler(buffer, self.shared).dump(model)
         self.data = buffer.getvalue()
@@ -72,14 +73,22 @@ class _Kept:
 
 
 class _SharingPickler(_Pickler):
-    """The checkpoint pickler, leaving out the objects shared between runs (by position)."""
+    """The checkpoint pickler, leaving out the objects copies may share (by position).
+
+    Those are ``shared`` (the backend and the rasters) and every frozen pydantic object
+    (the scenario and its parts), which is appended to ``shared`` as it is met.
+    """
 
     def __init__(self, file: io.BytesIO, shared: list[Any]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._shared = {id(obj): i for i, obj in enumerate(shared)}
+        self._shared = shared
+        self._index = {id(obj): i for i, obj in enumerate(shared)}
 
     def persistent_id(self, obj: Any) -> Any:  # noqa: D102 - pickle protocol
-        index = self._shared.get(id(obj))
+        index = self._index.get(id(obj))
+        if index is None and isinstance(obj, BaseModel) and obj.model_config.get("frozen"):
+            index = self._index[id(obj)] = len(self._shared)
+            self._shared.append(obj)
         return ("shared", index) if index is not None else super().persistent_id(obj)
 
 
