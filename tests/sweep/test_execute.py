@@ -240,3 +240,25 @@ def test_a_process_pool_is_an_executor_too(write_sweep, serial, tmp_path):
         .equals(load(local).sort("run_id", "step").collect())
     )
     assert set(_runs(out)["worker"]) != set(_runs(local)["worker"])
+
+
+@pytest.mark.parametrize("tables", [("model",), ("model", "events"), ("model", "states", "basins")])
+def test_a_run_keeps_exactly_the_tables_asked_for_as_a_plain_run_makes_them(tables):
+    from polars.testing import assert_frame_equal
+
+    from multipolar.config import load_scenario
+    from multipolar.io import model_tables
+    from multipolar.model import MultipolarModel
+    from multipolar.sweep.plan import PlannedRun
+    from multipolar.sweep.tasks import RunContext, run_one
+
+    base = load_scenario("central_asia_2023.toml", ["geography.resolution=1.0"])
+    context = RunContext(base, 2, "numba", tables, (), False, ())
+    output = run_one(context, PlannedRun("r", 3, 0, ()))
+    model = MultipolarModel(base, "numba", rng=3)
+    for _ in range(2):
+        model.step()
+    plain = model_tables(model)
+    assert tuple(output.tables) == tables
+    for name in tables:
+        assert_frame_equal(output.tables[name], plain[name], check_exact=True)

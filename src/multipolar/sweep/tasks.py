@@ -126,10 +126,10 @@ def run_one(context: RunContext, run: PlannedRun) -> RunOutput:
         model.step()
         guard.check(model)
     steps_s = time.perf_counter() - start
-    tables = model_tables(model)
-    tables["model"] = _keep_metrics(tables["model"], context.metrics)
+    kept = model_tables(model, context.tables)
+    if "model" in kept:
+        kept["model"] = _keep_metrics(kept["model"], context.metrics)
     fields = np.array(model.field.to_host()) if context.fields else None
-    kept = {name: tables[name] for name in context.tables}
     return RunOutput(kept, fields, model.backend.name, steps_s)
 
 
