@@ -5,6 +5,11 @@ included (``NUMBA_NUM_THREADS=1``: runs in parallel rather than threads fighting
 cores; the tests check that its tables equal those of an in-process sweep), and listens on
 127.0.0.1 only, its HTTP endpoint on a free port.
 
+The embedded scheduler lives in the driver's process, so its debugging logs are kept short:
+by default Dask keeps the last thousand messages to each worker, each holding a task with
+its base scenario (about a quarter of a MiB once unpickled), which would make the driver's
+memory grow with the number of tasks.
+
 On a cluster whose workers advertise a ``GPU`` resource (``dask worker --resources GPU=1``,
 as ``scripts/slurm_sweep.py`` starts them), GPU runs ask for one GPU each, so Dask places one
 task per GPU.
@@ -20,6 +25,8 @@ from collections.abc import Iterator
 from typing import Any
 
 __all__ = ["dask_executor", "gpu_resources"]
+
+LOG_LENGTH = 10  # Dask's low-level logs (messages to each worker, transitions) when embedded
 
 
 def _connect(address: str) -> Any:
@@ -61,10 +68,14 @@ def dask_executor(
             embedded ``LocalCluster`` and stops it on exit.
         backend: the runs' backend, to request a ``GPU`` resource for GPU runs.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
         if scheduler is None:
+            stack.enter_context(
+                dask.config.set({"distributed.admin.low-level-log-length": LOG_LENGTH})
+            )
             cluster = stack.enter_context(
                 LocalCluster(
                     n_workers=workers or os.cpu_count() or 1,
