@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+import pickle
 import sys
 import time
 import uuid
@@ -28,7 +29,14 @@ from typing import Any
 from tqdm import tqdm
 
 from multipolar.sweep.index import scan, write_index
-from multipolar.sweep.layout import ATTEMPT, MANIFEST, PLAN, atomic_write, remove_temporaries
+from multipolar.sweep.layout import (
+    ATTEMPT,
+    BASE,
+    MANIFEST,
+    PLAN,
+    atomic_write,
+    remove_temporaries,
+)
 from multipolar.sweep.plan import Plan, PlannedRun, build_plan, parameter_dtypes
 from multipolar.sweep.spec import Sweep, SweepInputError
 from multipolar.sweep.tasks import RunContext, TaskSpec, run_task
@@ -185,7 +193,10 @@ def _task_id(runs: Sequence[PlannedRun], attempt: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _context(sweep: Sweep) -> RunContext:
+def _context(sweep: Sweep, out: Path) -> RunContext:
+    """What the runs share; the base scenario also pickled once in ``out``, for the workers."""
+    data = pickle.dumps(sweep.base, protocol=pickle.HIGHEST_PROTOCOL)
+    base_file = atomic_write(out / BASE, lambda path: path.write_bytes(data))
     outputs = sweep.settings.outputs
     return RunContext(
         base=sweep.base,
@@ -195,6 +206,8 @@ def _context(sweep: Sweep) -> RunContext:
         metrics=outputs.metrics,
         fields=outputs.fields,
         param_dtypes=tuple(parameter_dtypes(sweep).items()),
+        base_file=str(base_file),
+        base_digest=hashlib.sha256(data).hexdigest(),
     )
 
 
@@ -255,7 +268,7 @@ def execute_sweep(
     pending = [r for r in plan.runs if r.run_id not in done]
     n_workers = workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
     chunker = _Chunker(pending, n_workers, sweep.settings.runs_per_task)
-    context = _context(sweep)
+    context = _context(sweep, out)
     write_index(out, plan, records, dtypes)
     show = sys.stderr.isatty() if progress is None else progress
     failed = 0

@@ -10,6 +10,7 @@
     OUT/fields/part-<task>.npz  the final fields on request, one array per run id
     OUT/records/part-<task>.parquet  the task's run records, written last
     OUT/.attempt                the token of the driver now in charge
+    OUT/.base.pkl               the base scenario, pickled once: tasks name it, not carry it
 
 A task's files are written under hidden temporary names and renamed into place; its record
 file is renamed last, so a task is complete exactly when its record file exists and every
@@ -30,6 +31,7 @@ from pathlib import Path
 
 __all__ = [
     "ATTEMPT",
+    "BASE",
     "FIELDS",
     "INDEX",
     "MANIFEST",
@@ -43,6 +45,7 @@ __all__ = [
 ]
 
 ATTEMPT = ".attempt"
+BASE = ".base.pkl"
 MANIFEST = "sweep.json"
 PLAN = "plan.parquet"
 INDEX = "runs.parquet"

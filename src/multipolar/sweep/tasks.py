@@ -9,12 +9,16 @@ A run that raises is recorded as failed with its message and the task goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fnmatch
 import functools
+import hashlib
 import os
+import pickle
 import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +38,7 @@ __all__ = [
     "TaskSpec",
     "run_one",
     "run_task",
+    "shared_base",
 ]
 
 RECORD_SCHEMA = {
@@ -56,7 +61,14 @@ class SupersededError(RuntimeError):
 
 @dataclass(frozen=True)
 class RunContext:
-    """What every run of a sweep shares: the base scenario, length, backend and outputs."""
+    """What every run of a sweep shares: the base scenario, length, backend and outputs.
+
+    With ``base_file`` (the base scenario pickled in the sweep folder, and the SHA-256 of
+    that file as ``base_digest``) a pickled context names the file instead of carrying the
+    scenario: a task sent to a worker is then a few kB rather than 65, and a worker reads
+    the file once per sweep (:func:`shared_base`). Unpickled, the context holds the scenario
+    again.
+    """
 
     base: Any  # multipolar.config.Scenario; typed loosely so this module imports cheaply
     months: int
@@ -65,6 +77,45 @@ class RunContext:
     metrics: tuple[str, ...]
     fields: bool
     param_dtypes: tuple[tuple[str, str], ...]
+    base_file: str | None = None
+    base_digest: str | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        state = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if self.base_file is not None:
+            state["base"] = None
+        return (_rebuild_context, (state,))
+
+
+def _rebuild_context(state: dict[str, Any]) -> RunContext:
+    if state["base"] is None and state["base_file"] is not None:
+        state = {**state, "base": shared_base(state["base_file"], state["base_digest"])}
+    return RunContext(**state)
+
+
+_bases: dict[str, Any] = {}
+_bases_lock = threading.Lock()
+
+
+def shared_base(path: str, digest: str) -> Any:
+    """The scenario pickled at ``path``, read once per process and kept by its digest.
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: the file is not the one the driver wrote (its digest differs).
+    """
+    with _bases_lock:
+        known = _bases.get(digest)
+    if known is not None:
+        return known
+    data = Path(path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise ValueError(f"{path}: not the base scenario of this sweep (its digest differs)")
+    base = pickle.loads(data)
+    with _bases_lock:
+        if len(_bases) >= 8:
+            _bases.clear()
+        return _bases.setdefault(digest, base)
 
 
 @dataclass(frozen=True)
