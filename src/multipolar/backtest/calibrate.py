@@ -39,11 +39,13 @@ __all__ = [
 
 # free parameters and their search ranges: alignment dynamics (the least constrained part), the
 # CSTO's exit threshold (the rule behind most targets), the hosts' base-eviction ratio, and the
-# US's regional weight before and during the war in Afghanistan (assumptions of the scenario)
+# US's regional weight before and during the war in Afghanistan (assumptions of the scenario).
+# The threat weight stays below the default security need (0.8), as docs/model.md §7.4 requires:
+# a power's presence must attract its host more than it makes the host balance against it.
 PARAMETERS: dict[str, tuple[float, float]] = {
     "alignment.rate": (0.02, 0.3),
     "alignment.temperature": (0.2, 1.5),
-    "alignment.threat_weight": (0.0, 1.5),
+    "alignment.threat_weight": (0.0, 0.75),
     "alignment.institution_weight": (0.0, 2.0),
     "alignment.adversary_weight": (0.0, 2.0),
     "alignment.noise": (0.0, 0.6),
