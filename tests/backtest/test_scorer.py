@@ -92,6 +92,30 @@ def test_scheduled_changes_are_never_false():
     assert score(TARGETS, [[*REAL, stray]]).false_changes == []
 
 
+def test_a_rule_made_change_of_the_documented_record_is_not_false_unless_far_off():
+    record = [Change(D(1999, 4, 2), "exit", "GEO", "CSTO", cause="event")]
+    early = Change(D(1999, 1, 1), "exit", "GEO", "CSTO")
+    assert score(TARGETS, [[*REAL, early]], record=record).false_changes == []
+    far = Change(D(1996, 1, 1), "exit", "GEO", "CSTO")  # 39 months before the record's
+    card = score(TARGETS, [[*REAL, far]], record=record)
+    assert [row["state"] for row in card.false_changes] == ["GEO"]
+    other = Change(D(1999, 1, 1), "exit", "AZE", "CSTO")  # not in the record
+    assert len(score(TARGETS, [[*REAL, other]], record=record).false_changes) == 1
+
+
+def test_the_record_of_the_endogenous_history_holds_the_non_target_exits():
+    from multipolar.backtest.changes import scheduled_record
+    from multipolar.backtest.data import load_history
+    from multipolar.backtest.modes import resolve_scenario
+
+    history = load_history()
+    scenario = resolve_scenario("history_1992_2024.toml", "endogenous", history.targets, [])
+    keys = {(c.kind, c.state, c.organization, c.base) for c in scheduled_record(scenario)}
+    assert ("exit", "GEO", "CSTO", "") in keys
+    targets = [t for t in history.targets if t.occurred]
+    assert not any(matches(c, t, 24) for c in scheduled_record(scenario) for t in targets)
+
+
 def test_a_join_does_not_match_an_exit_target():
     assert not matches(Change(D(1999, 4, 20), "join", "UZB", "CSTO"), TARGETS[0], 24)
     assert not matches(Change(D(1999, 4, 20), "exit", "UZB", "SCO"), TARGETS[0], 24)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from multipolar.backtest.changes import changes_from_tables
+from multipolar.backtest.changes import changes_from_tables, scheduled_record
 from multipolar.backtest.data import Target
 from multipolar.backtest.scorer import Change, score
 from multipolar.backtest.series import SeriesCapabilities
@@ -50,6 +50,7 @@ PARAMETERS: dict[str, tuple[float, float]] = {
     "alignment.adversary_weight": (0.0, 2.0),
     "alignment.noise": (0.0, 0.6),
     "organizations.CSTO.rules.leave_threshold": (0.05, 0.4),
+    "organizations.CSTO.rules.leave_ratio": (0.0, 0.9),
     "base_rules.evict_ratio": (0.3, 0.9),
     "powers.USA.regional_weight": (0.02, 0.15),
     "events.usa_afghanistan_war.value": (0.05, 0.3),
@@ -126,10 +127,11 @@ def calibrate(
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(_run_changes, jobs))
     early = [t for t in targets if t.date < CALIBRATION_END]
+    record = scheduled_record(scenario)
     fits = []
     for i, values in enumerate(points):
         runs = results[i * len(seeds) : (i + 1) * len(seeds)]
-        period = score(early, runs).periods["calibration"]
+        period = score(early, runs, record=record).periods["calibration"]
         fits.append(Fit(values, period.brier, period.brier_skill, period.false_changes_per_seed))
     # the skill, not the Brier score itself: points differ in their false changes, hence in
     # their items, and only 1 - B / B_ref = 1 - (sum of squared errors) / (real changes) is

@@ -12,8 +12,9 @@ from pathlib import Path
 import polars as pl
 
 from multipolar.backtest.scorer import Change
+from multipolar.config import Scenario
 
-__all__ = ["changes_from_tables", "membership_table", "read_changes"]
+__all__ = ["changes_from_tables", "membership_table", "read_changes", "scheduled_record"]
 
 
 def membership_table(states: pl.DataFrame) -> dict[tuple[str, str], list]:
@@ -64,3 +65,30 @@ def changes_from_tables(states: pl.DataFrame, events: pl.DataFrame) -> list[Chan
     ):
         changes.append(Change(date, "exit", "", "", subject, cause))
     return sorted(changes, key=lambda c: (c.date, c.key))
+
+
+def scheduled_record(scenario: Scenario) -> list[Change]:
+    """The dated changes a scenario schedules: membership events and bases' closing dates.
+
+    In the endogenous mode these are the documented changes that are not targets (Georgia and
+    Azerbaijan leaving the Collective Security Treaty in 1999): a rule that makes one of them
+    on its own makes a change history did make, so it is not a false change.
+    """
+    record = [
+        Change(
+            event.date,
+            "join" if event.kind == "join" else "exit",
+            event.state,
+            event.organization,
+            "",
+            "event",
+        )
+        for event in scenario.events
+        if event.kind in ("join", "leave", "suspend")
+    ]
+    record += [
+        Change(base.closed, "exit", "", "", base.id, "event")
+        for base in scenario.bases
+        if base.closed is not None
+    ]
+    return sorted(record, key=lambda c: (c.date, c.key))

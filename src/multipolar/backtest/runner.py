@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from multipolar.backtest.changes import read_changes
+from multipolar.backtest.changes import read_changes, scheduled_record
 from multipolar.backtest.data import HistoryData
 from multipolar.backtest.scorer import Scorecard, score
 from multipolar.backtest.series import SeriesCapabilities
@@ -85,7 +85,7 @@ def run_backtest(
         mode=mode,
         seeds=list(seeds),
         run_dirs=run_dirs,
-        scorecard=score(history.targets, changes, tolerance_months),
+        scorecard=score(history.targets, changes, tolerance_months, scheduled_record(scenario)),
         shifts=score_shifts(history.shifts, states),
     )
 

@@ -4,7 +4,8 @@ A *change* is what a run did: a state entering (``join``) or leaving (``exit``: 
 suspending) an organization, or a base closing (``exit``). For each documented change the
 forecast probability is the share of seeds that make the same change within ``tolerance``
 months of the real date; for each documented non-change it is the share of seeds that make
-that change at any time in the window. Rule-made changes that match no target are *false
+that change at any time in the window. Rule-made changes that match no target and no
+documented change of the scenario's dated record (within the same tolerance) are *false
 changes*; each distinct one enters the Brier score as a non-event with the share of seeds
 that made it. The Brier skill score compares with persistence, the forecast that nothing
 changes (probability 0 everywhere): 1 is perfect, 0 no better than persistence.
@@ -124,10 +125,24 @@ def brier_skill(probabilities: Sequence[float], outcomes: Sequence[int]) -> floa
     return 1.0 - brier(probabilities, outcomes) / reference
 
 
+def _documented(change: Change, record: Sequence[Change], tolerance_months: float) -> bool:
+    return any(
+        c.key == change.key and abs(months_between(c.date, change.date)) <= tolerance_months
+        for c in record
+    )
+
+
 def score(
-    targets: Sequence[Target], runs: Sequence[Sequence[Change]], tolerance_months: float = 24.0
+    targets: Sequence[Target],
+    runs: Sequence[Sequence[Change]],
+    tolerance_months: float = 24.0,
+    record: Sequence[Change] = (),
 ) -> Scorecard:
-    """Score ``runs`` (each the changes of one seed) against ``targets``."""
+    """Score ``runs`` (each the changes of one seed) against ``targets``.
+
+    ``record`` holds the documented changes that are not targets (the scenario's scheduled
+    ones): a rule-made change among them is neither credited nor counted as false.
+    """
     n = max(len(runs), 1)
     probabilities = {
         t.id: sum(any(matches(c, t, tolerance_months) for c in run) for run in runs) / n
@@ -137,7 +152,11 @@ def score(
     false_rows: list[dict[str, object]] = []
     for seed, run in enumerate(runs):
         for change in run:
-            if change.cause != "rule" or any(matches(change, t, tolerance_months) for t in targets):
+            if (
+                change.cause != "rule"
+                or any(matches(change, t, tolerance_months) for t in targets)
+                or _documented(change, record, tolerance_months)
+            ):
                 continue
             period = period_of(change.date)
             if period is None:

@@ -159,11 +159,17 @@ class PowerSpec(_Strict):
 
 
 class MembershipRules(_Strict):
-    """Admission and exit by alignment with the leaders, with hysteresis (docs/model.md §7.6)."""
+    """Admission and exit by alignment with the leaders, with hysteresis (docs/model.md §7.6).
+
+    A member leaves after ``patience_months`` below ``leave_threshold`` or below
+    ``leave_ratio`` times its best level of the last ``memory_months`` (a turn; 0 = off).
+    """
 
     enabled: bool = True
     join_threshold: Fraction = 0.6
     leave_threshold: Fraction = 0.2
+    leave_ratio: Fraction = 0.0
+    memory_months: Annotated[int, Field(ge=1, le=600, strict=True)] = 36
     patience_months: Annotated[int, Field(ge=1, le=600, strict=True)] = 12
     candidates: tuple[str, ...] = ()
 

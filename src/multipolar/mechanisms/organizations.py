@@ -7,7 +7,8 @@ in 2024, still counts, with its alignment), and 1 with no follower:
     cohesion[o] = mean_{m in followers(o)} sum_{p in leaders(o)} a_m[p]
 
 Membership rules have hysteresis: a member (active or suspended) whose alignment with the
-leaders stays below ``leave_threshold`` for ``patience_months`` consecutive months leaves;
+leaders stays below ``leave_threshold``, or below ``leave_ratio`` times its highest level of
+the last ``memory_months`` months (a turn), for ``patience_months`` consecutive months leaves;
 a listed candidate whose alignment stays above ``join_threshold`` as long joins. Each
 counter runs only while its action is possible.
 
@@ -33,10 +34,17 @@ def cohesion(levels: Sequence[float]) -> float:
 
 @dataclass(frozen=True)
 class RuleCounters:
-    """Consecutive months below the leave threshold and above the join threshold."""
+    """Consecutive months below the exit bar and above the join threshold, and the member's
+    recent alignments with the leaders (newest last)."""
 
     below: int = 0
     above: int = 0
+    recent: tuple[float, ...] = ()
+
+
+def _recent(before: tuple[float, ...], level: float, memory: int) -> tuple[float, ...]:
+    """The last ``memory`` monthly levels, this month's included."""
+    return (*before[max(0, len(before) - memory + 1) :], level)
 
 
 def rule_decision(
@@ -59,13 +67,17 @@ def rule_decision(
     """
     member = status is not None
     may_join = not member and candidate
-    below = counters.below + 1 if member and level < rules.leave_threshold else 0
+    recent = _recent(counters.recent, level, rules.memory_months) if member else ()
+    low = member and (
+        level < rules.leave_threshold or level < rules.leave_ratio * max(recent, default=0.0)
+    )
+    below = counters.below + 1 if low else 0
     above = counters.above + 1 if may_join and level > rules.join_threshold else 0
     if member and below >= rules.patience_months:
         return "leave", RuleCounters()
     if may_join and above >= rules.patience_months:
         return "join", RuleCounters()
-    return None, RuleCounters(below, above)
+    return None, RuleCounters(below, above, recent)
 
 
 @dataclass(frozen=True)
@@ -95,8 +107,7 @@ def eviction_decision(
         memory: ``base_rules.memory_months``.
         patience: ``base_rules.patience_months``.
     """
-    before = () if counter is None else counter.recent
-    recent = (*before[max(0, len(before) - memory + 1) :], level)
+    recent = _recent(() if counter is None else counter.recent, level, memory)
     below = (0 if counter is None else counter.below) + 1 if level < ratio * max(recent) else 0
     if below >= patience:
         return True, EvictionCounter(recent)
