@@ -77,3 +77,23 @@ def test_the_same_fall_within_the_memory_evicts():
         evict, counter = eviction_decision(max(0.9 - 0.05 * month, 0.3), counter, 0.6, 36, 3)
         evicted.append(evict)
     assert any(evicted)
+
+
+def test_a_member_leaves_on_a_turn_when_leave_ratio_is_set():
+    rules = MembershipRules(
+        join_threshold=0.6,
+        leave_threshold=0.1,
+        leave_ratio=0.6,
+        memory_months=24,
+        patience_months=3,
+    )
+    counters, actions = RuleCounters(), []
+    for level in (0.5, 0.5, 0.25, 0.25, 0.25):  # 0.25 < 0.6 * 0.5, above the threshold
+        action, counters = rule_decision("active", level, False, counters, rules)
+        actions.append(action)
+    assert actions == [None, None, None, None, "leave"]
+    off = MembershipRules(join_threshold=0.6, leave_threshold=0.1, patience_months=3)
+    counters = RuleCounters()
+    for level in (0.5, 0.5, 0.25, 0.25, 0.25):
+        action, counters = rule_decision("active", level, False, counters, off)
+        assert action is None
