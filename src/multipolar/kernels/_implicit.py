@@ -323,35 +323,41 @@ def _fused_sweep(
     scale: np.ndarray,
     count_input: bool,
 ) -> None:
-    """One step, a task per field: rows solved and eliminated down the columns, then back up.
+    """One step, a field at a time: rows solved and eliminated down the columns, then back up.
 
-    Going down, each group of :data:`_LANES` rows is solved along the rows in the field's
-    scratch ``rhs[f]`` and at once eliminated down the columns into ``out`` (the row
-    solution never goes to memory); then :func:`_substitute_up` walks back up. A task
-    streams its field top to bottom and back, whole rows at a time.
+    Thread chunk ``k`` of ``rhs.shape[0]`` takes fields ``k``, ``k + n_chunks``, ... (an even
+    share when the fields divide among the chunks, which the caller ensures). Going down a
+    field, each group of :data:`_LANES` rows is solved along the rows in the chunk's scratch
+    ``rhs[k]`` and at once eliminated down the columns into ``out`` (the row solution never
+    goes to memory); then :func:`_substitute_up` walks back up. A field is streamed top to
+    bottom and back, whole rows at a time.
     """
     n_fields, height, width = u.shape
+    n_chunks = rhs.shape[0]
     width_u = np.uint64(width)
     zero_u = np.uint64(0)
-    for f in prange(n_fields):
-        sc = rhs[f]
-        g = dt * d[f]
-        mr = fac.m_rows[fac.rows_of[f]]
-        pr = fac.cp_rows[fac.rows_of[f]]
-        mc = fac.m_columns[fac.columns_of[f]]
-        of = out[f]
-        for i0 in range(0, height, _LANES):
-            n_rows = min(_LANES, height - i0)
-            _solve_rows(u, s, c, f, i0, n_rows, d[f], lam[f], dt, scale[f], mr, pr, sc)
-            for q in range(n_rows):
-                i = i0 + q
-                above = of[i - 1] if i > 0 else of[i]
-                cn = c[i - 1] if i > 0 else c[i]
-                _eliminate_down(sc[q], above, of[i], c[i], cn, g, mc[i], i == 0, zero_u, width_u)
-        _substitute_up(
-            u[f], of, fac.cp_columns[fac.columns_of[f]], scale[f], carry[f], colsum[f],
-            usum[f], count_input, zero_u, width_u,
-        )  # fmt: skip
+    for chunk in prange(n_chunks):
+        sc = rhs[chunk]
+        for f in range(chunk, n_fields, n_chunks):
+            g = dt * d[f]
+            mr = fac.m_rows[fac.rows_of[f]]
+            pr = fac.cp_rows[fac.rows_of[f]]
+            mc = fac.m_columns[fac.columns_of[f]]
+            of = out[f]
+            for i0 in range(0, height, _LANES):
+                n_rows = min(_LANES, height - i0)
+                _solve_rows(u, s, c, f, i0, n_rows, d[f], lam[f], dt, scale[f], mr, pr, sc)
+                for q in range(n_rows):
+                    i = i0 + q
+                    above = of[i - 1] if i > 0 else of[i]
+                    cn = c[i - 1] if i > 0 else c[i]
+                    _eliminate_down(
+                        sc[q], above, of[i], c[i], cn, g, mc[i], i == 0, zero_u, width_u
+                    )
+            _substitute_up(
+                u[f], of, fac.cp_columns[fac.columns_of[f]], scale[f], carry[f], colsum[f],
+                usum[f], count_input, zero_u, width_u,
+            )  # fmt: skip
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
@@ -566,8 +572,7 @@ def lod_steps(
     """
     n_fields, height, width = u.shape
     split = min(width, split_columns(n_fields, n_threads))
-    rows = n_fields if split == 1 else max(1, n_threads)
-    rhs = np.empty((rows, 2 * _LANES, width + _PAD), np.float32)
+    rhs = np.empty((max(1, n_threads), 2 * _LANES, width + _PAD), np.float32)
     carry = np.empty((n_fields, width), np.float32)
     colsum = np.empty((n_fields, width), np.float64)
     usum = np.empty((n_fields, width), np.float64)
