@@ -11,12 +11,12 @@ The elimination factors (``m = 1 / denominator`` and ``cp``) depend on the condu
 and the coefficients only, so :func:`factors` computes them once per call for each distinct
 ``(dt * D, 1 + dt * lam)`` among the fields (rows) and ``dt * D`` (columns); a step then
 needs no division. When the fields share out evenly among the threads (the usual case),
-a step is one parallel loop over the fields (:func:`_fused_sweep`): going down a field,
-each group of :data:`_LANES` rows is solved along the rows in scratch (their scalar
-recurrences interleaved) and eliminated down the columns at once (vectorised along the
-row; unsigned indices keep LLVM's loop vectoriser free of negative-index checks), so the
-row solution never goes to memory; then the field is walked back up, adding each column's
-float64 sum on the way. Otherwise rows and columns are two loops (:func:`_row_sweep`,
+a step is one parallel loop over the threads' shares of the fields (:func:`_fused_sweep`),
+each share advanced side by side: going down, each group of :data:`_LANES` rows is solved
+along the rows in scratch (their scalar recurrences interleaved) and eliminated down the
+columns at once (vectorised along the row; unsigned indices keep LLVM's loop vectoriser
+free of negative-index checks), so the row solution never goes to memory; then the fields
+are walked back up, adding each column's float64 sum on the way. Otherwise rows and columns are two loops (:func:`_row_sweep`,
 :func:`_column_sweep`), the columns of a field cut into parts. Each step's rescaling is
 applied as the next step reads the field, the last one in a final pass. Every line is
 solved alone, in an order fixed by the grid, so any number of threads gives the same
@@ -262,10 +262,29 @@ def _eliminate_down(
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
-def _substitute_up(
-    uf: np.ndarray,
-    of: np.ndarray,
-    cp: np.ndarray,
+def _start_up(
+    below: np.ndarray,
+    sums: np.ndarray,
+    usums: np.ndarray,
+    count_input: bool,
+    j0: np.uint64,
+    j1: np.uint64,
+) -> None:
+    """Zero the carried change and the column sums before :func:`_substitute_row` walks up."""
+    zero = np.float32(0.0)
+    for j in range(j0, j1):
+        below[j] = zero
+        sums[j] = 0.0
+    if count_input:
+        for j in range(j0, j1):
+            usums[j] = 0.0
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _substitute_row(
+    ui: np.ndarray,
+    oi: np.ndarray,
+    pi: np.ndarray,
     fac: np.float32,
     below: np.ndarray,
     sums: np.ndarray,
@@ -274,36 +293,25 @@ def _substitute_up(
     j0: np.uint64,
     j1: np.uint64,
 ) -> None:
-    """Back substitution up the columns ``j0 .. j1 - 1`` of one field, in place in ``of``.
+    """Back substitution of one row up the columns ``j0 .. j1 - 1``, in place in ``oi``.
 
-    Row by row from the bottom: ``delta = of + cp * delta_below``, then
-    ``of = max(fac * uf + delta, 0)``. ``below`` (scratch) carries ``delta_below``;
-    ``sums`` receives each column's float64 sum of the result, and ``usums`` (when
-    ``count_input``) that of ``uf`` as read, both from the last row up (the order of
+    Taken from the bottom row up: ``delta = oi + pi * below``, then
+    ``oi = max(fac * ui + delta, 0)``. ``below`` carries ``delta`` to the row above;
+    ``sums`` adds each column's float64 sum of the result, and ``usums`` (when
+    ``count_input``) that of ``ui`` as read, from the last row up (the order of
     :func:`ordered_totals`).
     """
-    height = of.shape[0]
     zero = np.float32(0.0)
-    for j in range(j0, j1):
-        below[j] = zero
-        sums[j] = 0.0
     if count_input:
         for j in range(j0, j1):
-            usums[j] = 0.0
-    for i in range(height - 1, -1, -1):
-        oi = of[i]
-        pi = cp[i]
-        ui = uf[i]
-        if count_input:
-            for j in range(j0, j1):
-                usums[j] += np.float64(ui[j])
-        for j in range(j0, j1):
-            delta = oi[j] + pi[j] * below[j]
-            below[j] = delta
-            y = ui[j] * fac + delta
-            kept = y if y > zero else zero
-            oi[j] = kept
-            sums[j] += np.float64(kept)
+            usums[j] += np.float64(ui[j])
+    for j in range(j0, j1):
+        delta = oi[j] + pi[j] * below[j]
+        below[j] = delta
+        y = ui[j] * fac + delta
+        kept = y if y > zero else zero
+        oi[j] = kept
+        sums[j] += np.float64(kept)
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
@@ -323,14 +331,15 @@ def _fused_sweep(
     scale: np.ndarray,
     count_input: bool,
 ) -> None:
-    """One step, a field at a time: rows solved and eliminated down the columns, then back up.
+    """One step: rows solved and eliminated down the columns, then back up the columns.
 
     Thread chunk ``k`` of ``rhs.shape[0]`` takes fields ``k``, ``k + n_chunks``, ... (an even
-    share when the fields divide among the chunks, which the caller ensures). Going down a
-    field, each group of :data:`_LANES` rows is solved along the rows in the chunk's scratch
-    ``rhs[k]`` and at once eliminated down the columns into ``out`` (the row solution never
-    goes to memory); then :func:`_substitute_up` walks back up. A field is streamed top to
-    bottom and back, whole rows at a time.
+    share when the fields divide among the chunks, which the caller ensures) and advances
+    them side by side, so that a row of conductance and of factors shared by its fields is
+    read once. Going down, each group of :data:`_LANES` rows of each field is solved along
+    the rows in the chunk's scratch ``rhs[k]`` and at once eliminated down the columns into
+    ``out`` (the row solution never goes to memory); then :func:`_substitute_row` walks the
+    fields back up, row by row.
     """
     n_fields, height, width = u.shape
     n_chunks = rhs.shape[0]
@@ -338,15 +347,17 @@ def _fused_sweep(
     zero_u = np.uint64(0)
     for chunk in prange(n_chunks):
         sc = rhs[chunk]
-        for f in range(chunk, n_fields, n_chunks):
-            g = dt * d[f]
-            mr = fac.m_rows[fac.rows_of[f]]
-            pr = fac.cp_rows[fac.rows_of[f]]
-            mc = fac.m_columns[fac.columns_of[f]]
-            of = out[f]
-            for i0 in range(0, height, _LANES):
-                n_rows = min(_LANES, height - i0)
-                _solve_rows(u, s, c, f, i0, n_rows, d[f], lam[f], dt, scale[f], mr, pr, sc)
+        for i0 in range(0, height, _LANES):
+            n_rows = min(_LANES, height - i0)
+            for f in range(chunk, n_fields, n_chunks):
+                g = dt * d[f]
+                mc = fac.m_columns[fac.columns_of[f]]
+                k = fac.rows_of[f]
+                _solve_rows(
+                    u, s, c, f, i0, n_rows, d[f], lam[f], dt, scale[f], fac.m_rows[k],
+                    fac.cp_rows[k], sc,
+                )  # fmt: skip
+                of = out[f]
                 for q in range(n_rows):
                     i = i0 + q
                     above = of[i - 1] if i > 0 else of[i]
@@ -354,10 +365,14 @@ def _fused_sweep(
                     _eliminate_down(
                         sc[q], above, of[i], c[i], cn, g, mc[i], i == 0, zero_u, width_u
                     )
-            _substitute_up(
-                u[f], of, fac.cp_columns[fac.columns_of[f]], scale[f], carry[f], colsum[f],
-                usum[f], count_input, zero_u, width_u,
-            )  # fmt: skip
+        for f in range(chunk, n_fields, n_chunks):
+            _start_up(carry[f], colsum[f], usum[f], count_input, zero_u, width_u)
+        for i in range(height - 1, -1, -1):
+            for f in range(chunk, n_fields, n_chunks):
+                _substitute_row(
+                    u[f, i], out[f, i], fac.cp_columns[fac.columns_of[f], i], scale[f], carry[f],
+                    colsum[f], usum[f], count_input, zero_u, width_u,
+                )  # fmt: skip
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
@@ -422,7 +437,7 @@ def _column_sweep(
 
     A task takes one of ``split`` parts of one field's width: it eliminates down the rows
     (:func:`_eliminate_down`, the vectorised loop along a row segment), then substitutes
-    back up (:func:`_substitute_up`). Every column is solved alone, so the split does not
+    back up (:func:`_substitute_row`). Every column is solved alone, so the split does not
     change the result.
     """
     n_fields, height, width = u.shape
@@ -439,10 +454,12 @@ def _column_sweep(
             above = of[i - 1] if i > 0 else of[i]
             cn = c[i - 1] if i > 0 else c[i]
             _eliminate_down(of[i], above, of[i], c[i], cn, g, mc[i], i == 0, j0, j1)
-        _substitute_up(
-            u[f], of, fac.cp_columns[fac.columns_of[f]], scale[f], carry[f], colsum[f],
-            usum[f], count_input, j0, j1,
-        )  # fmt: skip
+        _start_up(carry[f], colsum[f], usum[f], count_input, j0, j1)
+        pc = fac.cp_columns[fac.columns_of[f]]
+        for i in range(height - 1, -1, -1):
+            _substitute_row(
+                u[f, i], of[i], pc[i], scale[f], carry[f], colsum[f], usum[f], count_input, j0, j1
+            )
 
 
 @numba.njit(cache=True, parallel=True)
