@@ -16,8 +16,9 @@ each share advanced side by side: going down, each group of :data:`_LANES` rows 
 along the rows in scratch (their scalar recurrences interleaved) and eliminated down the
 columns at once (vectorised along the row; unsigned indices keep LLVM's loop vectoriser
 free of negative-index checks), so the row solution never goes to memory; then the fields
-are walked back up, adding each column's float64 sum on the way. Otherwise rows and columns are two loops (:func:`_row_sweep`,
-:func:`_column_sweep`), the columns of a field cut into parts. Each step's rescaling is
+are walked back up, adding each column's float64 sum on the way. Otherwise rows and
+columns are two loops (:func:`_row_sweep`, :func:`_column_sweep`), the columns of a field
+cut into parts. Each step's rescaling is
 applied as the next step reads the field, the last one in a final pass. Every line is
 solved alone, in an order fixed by the grid, so any number of threads gives the same
 bytes. Scratch is allocated once per call, never per step.
