@@ -50,9 +50,10 @@ BYTE_MODEL_IMPLICIT = (
     "bytes/step = H*W*(24*B*K + 4) + H*W*12*B*K/steps: per cell and step each of the B*K "
     "fields is read as u and s and written as v on the way down (the row solves and the "
     "columns' elimination in one pass, 12 B), and read as v and u and written on the way "
-    "up (12 B); c is counted once (4 B); once per call, the sources' total (4 B) and the "
-    "final rescaling (8 B). Not counted: the elimination factors (up to 12 B per cell for "
-    "each distinct set of coefficients) and repeated reads of c"
+    "up (12 B); c is counted once (4 B); once per call, the sources read again for their "
+    "total (4 B, on the first step's way up) and the final rescaling (8 B). Not counted: "
+    "the elimination factors (16 B per cell for each distinct set of coefficients) and "
+    "repeated reads of c"
 )
 BYTE_MODELS = {"explicit": BYTE_MODEL, "implicit": BYTE_MODEL_IMPLICIT}
 _BYTES_PER_FIELD_CELL = {"explicit": 12, "implicit": 24}

@@ -50,7 +50,7 @@ four times slower. Padding shifts each scratch row by 64 bytes.
 _CHUNKS = 64
 """Column ranges :func:`column_factors` runs in parallel."""
 
-__all__ = ["Factors", "column_factors", "factors", "lod_steps", "ordered_totals", "row_factors"]
+__all__ = ["Factors", "column_factors", "factors", "lod_steps", "row_factors"]
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
@@ -266,7 +266,7 @@ def _eliminate_down(
 def _start_up(
     below: np.ndarray,
     sums: np.ndarray,
-    usums: np.ndarray,
+    insums: np.ndarray,
     count_input: bool,
     j0: np.uint64,
     j1: np.uint64,
@@ -278,18 +278,20 @@ def _start_up(
         sums[j] = 0.0
     if count_input:
         for j in range(j0, j1):
-            usums[j] = 0.0
+            insums[0, j] = 0.0
+            insums[1, j] = 0.0
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
 def _substitute_row(
     ui: np.ndarray,
+    si: np.ndarray,
     oi: np.ndarray,
     pi: np.ndarray,
     fac: np.float32,
     below: np.ndarray,
     sums: np.ndarray,
-    usums: np.ndarray,
+    insums: np.ndarray,
     count_input: bool,
     j0: np.uint64,
     j1: np.uint64,
@@ -298,14 +300,15 @@ def _substitute_row(
 
     Taken from the bottom row up: ``delta = oi + pi * below``, then
     ``oi = max(fac * ui + delta, 0)``. ``below`` carries ``delta`` to the row above;
-    ``sums`` adds each column's float64 sum of the result, and ``usums`` (when
-    ``count_input``) that of ``ui`` as read, from the last row up (the order of
-    :func:`ordered_totals`).
+    ``sums`` adds each column's float64 sum of the result and, when ``count_input``,
+    ``insums[0]`` and ``insums[1]`` those of ``ui`` as read and of the sources ``si``, all from
+    the last row up (the order of ``numpy_ref.ordered_totals``).
     """
     zero = np.float32(0.0)
     if count_input:
         for j in range(j0, j1):
-            usums[j] += np.float64(ui[j])
+            insums[0, j] += np.float64(ui[j])
+            insums[1, j] += np.float64(si[j])
     for j in range(j0, j1):
         delta = oi[j] + pi[j] * below[j]
         below[j] = delta
@@ -328,7 +331,7 @@ def _fused_sweep(
     rhs: np.ndarray,
     carry: np.ndarray,
     colsum: np.ndarray,
-    usum: np.ndarray,
+    insum: np.ndarray,
     scale: np.ndarray,
     count_input: bool,
 ) -> None:
@@ -367,12 +370,12 @@ def _fused_sweep(
                         sc[q], above, of[i], c[i], cn, g, mc[i], i == 0, zero_u, width_u
                     )
         for f in range(chunk, n_fields, n_chunks):
-            _start_up(carry[f], colsum[f], usum[f], count_input, zero_u, width_u)
+            _start_up(carry[f], colsum[f], insum[f], count_input, zero_u, width_u)
         for i in range(height - 1, -1, -1):
             for f in range(chunk, n_fields, n_chunks):
                 _substitute_row(
-                    u[f, i], out[f, i], fac.cp_columns[fac.columns_of[f], i], scale[f], carry[f],
-                    colsum[f], usum[f], count_input, zero_u, width_u,
+                    u[f, i], s[f, i], out[f, i], fac.cp_columns[fac.columns_of[f], i], scale[f],
+                    carry[f], colsum[f], insum[f], count_input, zero_u, width_u,
                 )  # fmt: skip
 
 
@@ -422,6 +425,7 @@ def _row_sweep(
 @numba.njit(cache=True, parallel=True, error_model="numpy")
 def _column_sweep(
     u: np.ndarray,
+    s: np.ndarray,
     out: np.ndarray,
     c: np.ndarray,
     d: np.ndarray,
@@ -429,7 +433,7 @@ def _column_sweep(
     fac: Factors,
     carry: np.ndarray,
     colsum: np.ndarray,
-    usum: np.ndarray,
+    insum: np.ndarray,
     scale: np.ndarray,
     count_input: bool,
     split: int,
@@ -455,33 +459,13 @@ def _column_sweep(
             above = of[i - 1] if i > 0 else of[i]
             cn = c[i - 1] if i > 0 else c[i]
             _eliminate_down(of[i], above, of[i], c[i], cn, g, mc[i], i == 0, j0, j1)
-        _start_up(carry[f], colsum[f], usum[f], count_input, j0, j1)
+        _start_up(carry[f], colsum[f], insum[f], count_input, j0, j1)
         pc = fac.cp_columns[fac.columns_of[f]]
         for i in range(height - 1, -1, -1):
             _substitute_row(
-                u[f, i], of[i], pc[i], scale[f], carry[f], colsum[f], usum[f], count_input, j0, j1
-            )
-
-
-@numba.njit(cache=True, parallel=True)
-def ordered_totals(x: np.ndarray) -> np.ndarray:
-    """Each field's float64 total: columns summed from the last row up, then left to right.
-
-    The order of ``numpy_ref.ordered_totals``, whatever the number of threads.
-    """
-    n_fields, height, width = x.shape
-    totals = np.zeros(n_fields, dtype=np.float64)
-    for f in prange(n_fields):
-        columns = np.zeros(width, dtype=np.float64)
-        for i in range(height - 1, -1, -1):
-            row = x[f, i]
-            for j in range(np.uint64(width)):
-                columns[j] += np.float64(row[j])
-        total = 0.0
-        for j in range(width):
-            total += columns[j]
-        totals[f] = total
-    return totals
+                u[f, i], s[f, i], of[i], pc[i], scale[f], carry[f], colsum[f], insum[f],
+                count_input, j0, j1,
+            )  # fmt: skip
 
 
 @numba.njit(cache=True)
@@ -586,29 +570,30 @@ def lod_steps(
     are :func:`factors` of ``(c, d, lam, dt)``. The scheme is ``numpy_ref._implicit``'s:
     row sweep, column sweep, rescaling to the exact total. A step's rescaling is applied
     as the next step reads the field (so it costs no pass of its own), the last one in a
-    final pass; the first column sweep also sums ``u`` for the starting totals.
+    final pass; the first step's upward walk also sums ``u`` and ``s`` for the totals.
     """
     n_fields, height, width = u.shape
     split = min(width, split_columns(n_fields, n_threads))
     rhs = np.empty((max(1, n_threads), 2 * _LANES, width + _PAD), np.float32)
     carry = np.empty((n_fields, width), np.float32)
     colsum = np.empty((n_fields, width), np.float64)
-    usum = np.empty((n_fields, width), np.float64)
+    insum = np.empty((n_fields, 2, width), np.float64)
     out, spare = buffers
-    source_total = ordered_totals(s)
     rate = 1.0 + np.float64(dt) * lam.astype(np.float64)
     scale = np.ones(n_fields, np.float32)
     total = np.zeros(n_fields, np.float64)
+    source_total = np.zeros(n_fields, np.float64)
     src = u
     for step in range(steps):
         x = out if (steps - 1 - step) % 2 == 0 else spare
         if split == 1:
-            _fused_sweep(src, s, x, c, d, lam, dt, fac, rhs, carry, colsum, usum, scale, step == 0)
+            _fused_sweep(src, s, x, c, d, lam, dt, fac, rhs, carry, colsum, insum, scale, step == 0)
         else:
             _row_sweep(src, s, x, c, d, lam, dt, fac, rhs, scale)
-            _column_sweep(src, x, c, d, dt, fac, carry, colsum, usum, scale, step == 0, split)
+            _column_sweep(src, s, x, c, d, dt, fac, carry, colsum, insum, scale, step == 0, split)
         if step == 0:
-            total = _sum_columns(usum)
+            total = _sum_columns(insum[:, 0])
+            source_total = _sum_columns(insum[:, 1])
         total = (total + np.float64(dt) * source_total) / rate
         scale = _factors_of(total, _sum_columns(colsum))
         src = x
