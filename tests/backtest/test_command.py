@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from multipolar.backtest.calibrate import PARAMETERS, latin_hypercube
+from multipolar.backtest.calibrate import PARAMETERS, REFINE, latin_hypercube
 from multipolar.cli import main
 
 
@@ -53,6 +53,19 @@ def test_backtest_with_calibration_writes_runs_scorecard_fit_and_figure(tmp_path
     values = tomllib.loads(fitted.read_text())
     assert set(values["alignment"]) <= {k.split(".")[1] for k in PARAMETERS}
     assert "Brier" in capsys.readouterr().out
+    # two hypercube points, then the grid of each refined key at the best of them
+    fits = json.loads((out / "calibration.json").read_text())
+    ((key, grid),) = REFINE.items()
+    assert len(fits) == 2 + len(grid)
+    refined = [f["values"] for f in fits if f["values"][key] != grid[0]]
+    assert len(refined) == len(grid) - 1
+    assert all(
+        {k: v for k, v in r.items() if k != key}
+        == {k: v for k, v in refined[0].items() if k != key}
+        for r in refined
+    )
+    skills = [f["brier_skill"] if f["brier_skill"] is not None else -1e9 for f in fits]
+    assert skills == sorted(skills, reverse=True)
 
 
 @pytest.mark.parametrize(

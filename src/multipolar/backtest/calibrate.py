@@ -1,7 +1,8 @@
 """Fit free parameters on 1992-2007 alone, by a sampled search.
 
 Method: a Latin hypercube (:class:`scipy.stats.qmc.LatinHypercube`, seeded) of ``samples``
-points over the ranges in :data:`PARAMETERS`; each point runs the history in the
+points over the ranges in :data:`PARAMETERS`, then a grid over each key of :data:`REFINE`
+at the best point so far; each point runs the history in the
 endogenous mode from 1992-01 to 2008-01 (nothing after 2007 is seen) over ``seeds`` seeds,
 in a process pool, and is scored by the Brier skill score of the calibration period (ties
 broken by fewer false changes): the skill, because it equals one minus the sum of squared
@@ -30,6 +31,7 @@ from multipolar.config import Scenario, override
 __all__ = [
     "CALIBRATION_END",
     "PARAMETERS",
+    "REFINE",
     "SCENARIO_ONLY",
     "Fit",
     "calibrate",
@@ -50,10 +52,14 @@ PARAMETERS: dict[str, tuple[float, float]] = {
     "alignment.adversary_weight": (0.0, 2.0),
     "alignment.noise": (0.0, 0.6),
     "organizations.CSTO.rules.leave_threshold": (0.05, 0.4),
-    "organizations.CSTO.rules.leave_ratio": (0.0, 0.9),
     "base_rules.evict_ratio": (0.3, 0.9),
     "powers.USA.regional_weight": (0.02, 0.15),
     "events.usa_afghanistan_war.value": (0.05, 0.3),
+}
+# searched after the hypercube, one at a time on a grid at its best point: switches whose
+# "off" value (0) the hypercube could only reach by chance
+REFINE: dict[str, tuple[float, ...]] = {
+    "organizations.CSTO.rules.leave_ratio": (0.0, 0.5, 0.6, 0.7, 0.8),
 }
 # assumptions of the history scenario, fitted with the rest but not shared with other scenarios
 SCENARIO_ONLY = ("powers.USA.regional_weight", "events.usa_afghanistan_war.value")
@@ -104,20 +110,28 @@ def _run_changes(job: tuple[Scenario, dict[str, float], int, str]) -> list[Chang
     return changes_from_tables(tables["states"], tables["events"])
 
 
-def calibrate(
+def _ranked(fits: list[Fit]) -> list[Fit]:
+    # the skill, not the Brier score itself: points differ in their false changes, hence in
+    # their items, and only 1 - B / B_ref = 1 - (sum of squared errors) / (real changes) is
+    # comparable across them (each false change adds its squared probability)
+    return sorted(
+        fits,
+        key=lambda f: (
+            -(f.brier_skill if f.brier_skill is not None else -1e9),
+            f.false_changes_per_seed,
+        ),
+    )
+
+
+def _evaluate(
     scenario: Scenario,
     targets: Sequence[Target],
-    samples: int = 16,
-    seeds: Sequence[int] = (1, 2),
-    backend: str = "numba",
-    workers: int = 1,
-    sample_seed: int = 2005,
+    points: list[dict[str, float]],
+    seeds: Sequence[int],
+    backend: str,
+    workers: int,
 ) -> list[Fit]:
-    """Evaluate a Latin hypercube of points on 1992-2007; fits sorted best first.
-
-    ``scenario`` must already be in the endogenous mode.
-    """
-    points = latin_hypercube(samples, sample_seed)
+    """Score each point on 1992-2007 over ``seeds``, in the order given."""
     for values in points:
         override(scenario, values)  # a bad range fails here, before any run
     jobs = [(scenario, values, seed, backend) for values in points for seed in seeds]
@@ -133,16 +147,32 @@ def calibrate(
         runs = results[i * len(seeds) : (i + 1) * len(seeds)]
         period = score(early, runs, record=record).periods["calibration"]
         fits.append(Fit(values, period.brier, period.brier_skill, period.false_changes_per_seed))
-    # the skill, not the Brier score itself: points differ in their false changes, hence in
-    # their items, and only 1 - B / B_ref = 1 - (sum of squared errors) / (real changes) is
-    # comparable across them (each false change adds its squared probability)
-    return sorted(
-        fits,
-        key=lambda f: (
-            -(f.brier_skill if f.brier_skill is not None else -1e9),
-            f.false_changes_per_seed,
-        ),
-    )
+    return fits
+
+
+def calibrate(
+    scenario: Scenario,
+    targets: Sequence[Target],
+    samples: int = 16,
+    seeds: Sequence[int] = (1, 2),
+    backend: str = "numba",
+    workers: int = 1,
+    sample_seed: int = 2005,
+    refine: dict[str, tuple[float, ...]] = REFINE,
+) -> list[Fit]:
+    """Fit on 1992-2007: a Latin hypercube, then a grid over each ``refine`` key in turn.
+
+    Returns every evaluated point, best first. ``scenario`` must already be in the
+    endogenous mode.
+    """
+    start = {key: grid[0] for key, grid in refine.items()}
+    points = [{**values, **start} for values in latin_hypercube(samples, sample_seed)]
+    fits = _ranked(_evaluate(scenario, targets, points, seeds, backend, workers))
+    for key, grid in refine.items():
+        best = fits[0].values
+        points = [{**best, key: value} for value in grid]
+        fits = _ranked(fits + _evaluate(scenario, targets, points, seeds, backend, workers))
+    return fits
 
 
 def _toml_lines(values: dict[str, float]) -> list[str]:
