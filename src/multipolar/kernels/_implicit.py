@@ -343,7 +343,8 @@ def _fused_sweep(
     read once. Going down, each group of :data:`_LANES` rows of each field is solved along
     the rows in the chunk's scratch ``rhs[k]`` and at once eliminated down the columns into
     ``out`` (the row solution never goes to memory); then :func:`_substitute_row` walks the
-    fields back up, row by row.
+    fields back up, row by row, leaving the columns' sums in ``colsum`` (and, with
+    ``count_input``, those of ``u`` and ``s`` in ``insum``).
     """
     n_fields, height, width = u.shape
     n_chunks = rhs.shape[0]
@@ -442,8 +443,9 @@ def _column_sweep(
 
     A task takes one of ``split`` parts of one field's width: it eliminates down the rows
     (:func:`_eliminate_down`, the vectorised loop along a row segment), then substitutes
-    back up (:func:`_substitute_row`). Every column is solved alone, so the split does not
-    change the result.
+    back up (:func:`_substitute_row`), leaving the columns' sums of the result in ``colsum``
+    (and, with ``count_input``, of ``u`` and ``s`` in ``insum``). Every column is solved
+    alone, so the split does not change the result.
     """
     n_fields, height, width = u.shape
     per = (width + split - 1) // split
