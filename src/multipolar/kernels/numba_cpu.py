@@ -14,6 +14,8 @@ and ``zonal_sum`` adds fixed chunks of cells in a fixed order.
 
 from __future__ import annotations
 
+import threading
+
 from dataclasses import dataclass
 
 import numba
@@ -201,21 +203,25 @@ class _FactorCache:
 
     A model calls month after month with the same conductance, diffusivities, decays and
     time step; the factors (four field planes at most per distinct channel) are then
-    computed and allocated once. The conductance is compared by value with a kept copy.
+    computed and allocated once. The conductance is compared by value with a kept copy. A
+    lock makes the check and the update one step, for models stepped in several threads
+    with one backend (a sweep worker running tasks in threads).
     """
 
     def __init__(self) -> None:
         self._key: tuple[object, ...] | None = None
         self._c: np.ndarray | None = None
         self._factors: _implicit.Factors | None = None
+        self._lock = threading.Lock()
 
     def get(self, c: np.ndarray, d: np.ndarray, k: np.ndarray, dt: np.float32) -> _implicit.Factors:
         key = (c.shape, float(dt), tuple(d.tolist()), tuple(k.tolist()))
-        if self._factors is None or key != self._key or not np.array_equal(c, self._c):
-            self._factors = None  # free the old factors before allocating new ones
-            self._factors = _implicit.factors(c, d, k, dt)
-            self._key, self._c = key, c.copy()
-        return self._factors
+        with self._lock:
+            if self._factors is None or key != self._key or not np.array_equal(c, self._c):
+                self._factors = None  # free the old factors before allocating new ones
+                self._factors = _implicit.factors(c, d, k, dt)
+                self._key, self._c = key, c.copy()
+            return self._factors
 
 
 def _lod(
