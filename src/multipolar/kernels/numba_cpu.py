@@ -15,7 +15,6 @@ and ``zonal_sum`` adds fixed chunks of cells in a fixed order.
 from __future__ import annotations
 
 import threading
-
 from dataclasses import dataclass
 
 import numba

@@ -34,8 +34,10 @@ def cohesion(levels: Sequence[float]) -> float:
 
 @dataclass(frozen=True)
 class RuleCounters:
-    """Consecutive months below the exit bar and above the join threshold, and the member's
-    recent alignments with the leaders (newest last)."""
+    """Months below the exit bar and above the join threshold, and recent levels.
+
+    ``recent`` holds the member's last alignments with the leaders (newest last).
+    """
 
     below: int = 0
     above: int = 0
