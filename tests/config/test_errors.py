@@ -149,6 +149,21 @@ def test_circular_extends(tmp_path: Path) -> None:
     assert "circular extends" in line
 
 
+def test_extends_lists_name_files_and_do_not_loop(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text(
+        'name = "a"\nextends = ["central_asia_2023.toml", "b.toml"]\n', encoding="utf-8"
+    )
+    (tmp_path / "b.toml").write_text('name = "b"\nextends = ["a.toml"]\n', encoding="utf-8")
+    (line,) = problems(tmp_path / "a.toml")
+    assert "circular extends" in line
+    (tmp_path / "c.toml").write_text(
+        'name = "c"\nextends = ["central_asia_2023.toml", 3]\n', encoding="utf-8"
+    )
+    assert problems(tmp_path / "c.toml") == [
+        f"{tmp_path / 'c.toml'}: extends: must be a file name (a string)"
+    ]
+
+
 def test_unknown_event_kind(tmp_path: Path) -> None:
     path = variant(tmp_path, '[[events]]\ndate = 2025-01-01\nkind = "invade"\n')
     lines = problems(path)
