@@ -4,6 +4,7 @@ import pytest
 from multipolar.config.schema import AlignmentSpec
 from multipolar.mechanisms.alignment import (
     exogenous_utilities,
+    institutions,
     move,
     next_shock,
     response,
@@ -28,7 +29,7 @@ def test_utilities_by_hand():
     ties = np.array([1.0, 0.6, 0.0])
     u = utilities(security, economy, rivalry, ties, (0.5, 0.5), params)
     f_s, f_e = np.log1p(security), np.log1p(economy)
-    expected = 0.5 * f_s + 0.5 * f_e + 0.3 * rivalry @ f_s + 0.5 * ties
+    expected = 0.5 * f_s + 0.5 * f_e + 0.3 * rivalry @ f_s + 0.5 * np.log1p(ties)
     assert u == pytest.approx(expected)
     # the third power gains from the first power's presence though the state does not lean to it
     assert (0.3 * rivalry @ f_s)[2] == pytest.approx(0.3 * (f_s[0] + 0.9 * f_s[1]))
@@ -90,3 +91,14 @@ def test_an_adversarys_patron_protects_less_and_then_repels():
     assert utilities(security, economy, rivalry, ties, (0.8, 0.5), off, backing) == pytest.approx(
         alone
     )
+
+
+def test_institutions_have_diminishing_returns_and_keep_their_sign():
+    params = AlignmentSpec(hedging=1.0, saturation=1.0)
+    ties = np.array([-1.0, 0.0, 1.0, 2.0, 3.0])
+    pull = institutions(ties, params)
+    assert pull == pytest.approx(np.sign(ties) * np.log1p(np.abs(ties)))
+    assert pull[0] == -pull[2]  # a suspension pushes as hard as a membership pulls
+    assert pull[4] - pull[3] < pull[3] - pull[2] < pull[2] - pull[1]  # each tie adds less
+    linear = AlignmentSpec(hedging=0.0)
+    assert institutions(ties, linear) == pytest.approx(ties)

@@ -6,7 +6,7 @@ Each month a state in the grid scores every power ``p``:
                                                                  an adversary)
          + n_eco * f(E[p])                                       (economic benefit)
          + threat_weight * sum_q rivalry[p, q] * f(S[q])        (balancing against threat)
-         + institution_weight * ties[p]                          (memberships)
+         + institution_weight * sign(ties[p]) * f(|ties[p]|)     (memberships, hedged)
          + x[p] + eps[p]                                         (political shocks)
 
 ``S`` and ``E`` are the security and economic influence of each power over its territory,
@@ -75,8 +75,17 @@ def utilities(
         protection * f_sec
         + needs[1] * f_eco
         + params.threat_weight * threat
-        + params.institution_weight * ties
+        + params.institution_weight * institutions(ties, params)
     )
+
+
+def institutions(ties: np.ndarray, params: AlignmentSpec) -> np.ndarray:
+    """The pull of memberships, with the same diminishing returns as influence (signed).
+
+    ``sign(t) * f(|t|)``: the third organization led by a power adds less than the first, and
+    losing one of several ties costs less than losing the only one.
+    """
+    return np.sign(ties) * response(np.abs(ties), params.saturation, params.hedging)
 
 
 def exogenous_utilities(
@@ -84,7 +93,8 @@ def exogenous_utilities(
 ) -> np.ndarray:
     """Utilities of a state outside the grid: its starting alignment, moved by its ties."""
     baseline = params.temperature * np.log(np.maximum(start, 1e-12))
-    return baseline + params.institution_weight * (ties - start_ties)
+    moved = institutions(ties, params) - institutions(start_ties, params)
+    return baseline + params.institution_weight * moved
 
 
 def next_shock(shock: np.ndarray, draw: np.ndarray, noise: float, persistence: float) -> np.ndarray:
