@@ -58,12 +58,17 @@ def test_state_outside_the_grid_keeps_its_alignment_until_membership_changes(mod
 def test_suspending_a_membership_turns_the_state_away_from_the_leaders(model) -> None:
     armenia = model.states["ARM"]
     rus = model.power_index["RUS"]
-    before = armenia.utilities()
+    from multipolar.mechanisms.alignment import institutions
+
+    params = model.params.alignment
+    before, ties_before = armenia.utilities(), model.world.ties("ARM")
     model.memberships.suspend("CSTO", "ARM", model.date, cause="test")
-    after = armenia.utilities()
-    penalty = model.params.alignment.suspended_penalty
-    weight = model.params.alignment.institution_weight
-    assert after[rus] - before[rus] == pytest.approx(-(1 + penalty) * weight)
+    after, ties_after = armenia.utilities(), model.world.ties("ARM")
+    # the CSTO's full lead moves from a pull to a push of suspended_penalty
+    assert ties_after[rus] - ties_before[rus] == pytest.approx(-(1 + params.suspended_penalty))
+    pull = institutions(ties_after, params) - institutions(ties_before, params)
+    assert after - before == pytest.approx(params.institution_weight * pull)
+    assert after[rus] < before[rus]
 
 
 def test_alignment_shock_shifts_the_utility_and_fades(model) -> None:
