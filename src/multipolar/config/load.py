@@ -7,7 +7,6 @@ for a command-line override).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from multipolar.config.toml_source import (
     apply_overrides,
     parse_key,
     read_layers,
+    read_toml,
     set_value,
 )
 from multipolar.config.validation import problems_of, validate_layered
@@ -61,9 +61,8 @@ def bundled_scenarios() -> list[Path]:
 
 def _names_a_scenario(path: Path) -> bool:
     try:
-        with path.open("rb") as handle:
-            return "name" in tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+        return "name" in read_toml(path, str(path))
+    except ScenarioError:
         return True  # a broken bundled file is reported by whoever loads it
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "parse_key",
     "parse_override",
     "read_layers",
+    "read_toml",
     "set_value",
 ]
 
@@ -281,7 +282,8 @@ def _read_bytes(path: Path, label: str) -> bytes:
     return raw
 
 
-def _read_one(path: Path, label: str) -> dict[str, Any]:
+def read_toml(path: Path, label: str) -> dict[str, Any]:
+    """One scenario file's table, read defensively; problems raise ``ScenarioError``."""
     raw = _read_bytes(path, label)
     try:
         text = raw.decode("utf-8")
@@ -332,7 +334,7 @@ def read_layers(path: Path, search: Iterable[Path] = ()) -> Layered:
             raise ScenarioError(
                 [Problem(str(path), "extends", f"circular extends through {label}")]
             )
-        data = _read_one(current, label)
+        data = read_toml(current, label)
         parents = data.get("extends")
         if not isinstance(parents, list):
             parents = [] if parents is None else [parents]

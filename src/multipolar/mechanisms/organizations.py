@@ -69,7 +69,9 @@ def rule_decision(
     """
     member = status is not None
     may_join = not member and candidate
-    recent = _recent(counters.recent, level, rules.memory_months) if member else ()
+    # the recent levels matter only to a member, and only with the turn rule on
+    turns = member and rules.leave_ratio > 0
+    recent = _recent(counters.recent, level, rules.memory_months) if turns else ()
     low = member and (
         level < rules.leave_threshold or level < rules.leave_ratio * max(recent, default=0.0)
     )
