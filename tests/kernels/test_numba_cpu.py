@@ -6,7 +6,7 @@ import numba
 import numpy as np
 import pytest
 
-from multipolar.kernels import _blocking, _numba_kernels, numba_cpu
+from multipolar.kernels import _blocking, _labels, _numba_kernels, numba_cpu
 
 
 def test_stepping_kernels_are_called_with_float32_scalars(make_problem):
@@ -80,7 +80,7 @@ def test_blocked_cell_update_is_vectorised_with_avx2():
 def test_kernels_are_cached_on_disk():
     for kernel in (
         _numba_kernels.diffuse_one_pass,
-        _numba_kernels.zonal_sum_partials,
+        _labels.zonal_sum_partials,
         _blocking.diffuse_tiled,
     ):
         assert kernel._cache.__class__.__name__ == "FunctionCache", kernel

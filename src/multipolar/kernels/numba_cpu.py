@@ -22,7 +22,8 @@ import numpy as np
 
 from multipolar.kernels import _implicit
 from multipolar.kernels._blocking import diffuse_tiled, scratch_shape
-from multipolar.kernels._numba_kernels import diffuse_one_pass, zonal_sum_partials
+from multipolar.kernels._labels import zonal_sum_partials
+from multipolar.kernels._numba_kernels import diffuse_one_pass
 from multipolar.kernels.contract import (
     check_diffuse_args,
     check_out,
