@@ -76,6 +76,28 @@ def test_advance_equals_diffuse_and_ping_pongs_two_buffers(backend, scheme):
 
 
 @pytest.mark.parametrize("backend", HOST_BACKENDS)
+def test_sources_and_readings_by_label(backend):
+    # Sources: the table's value on every cell of its label, plus the point cells.
+    field = _field(backend, "implicit")
+    batch = _batch()
+    field.set_sources(batch)
+    geo = field.geography
+    want = batch.table[:, geo.country]
+    want[batch.channels, batch.rows, batch.cols] += batch.values
+    np.testing.assert_array_equal(np.asarray(field.s), want)
+    # Readings: one pass over (country, basin) pairs gives both margins.
+    field.advance(2)
+    u = field.to_host().astype(np.float64)
+    countries = [u[:, geo.country == z].sum(axis=1) for z in range(len(geo.country_codes))]
+    basins = [u[:, geo.basin == z].sum(axis=1) for z in range(len(geo.basin_names))]
+    np.testing.assert_allclose(field.country_sums(), np.stack(countries, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(field.basin_sums(), np.stack(basins, axis=1), rtol=1e-12)
+    before = field.country_sums()
+    field.advance()
+    assert not np.allclose(field.country_sums(), before)  # read again after a step
+
+
+@pytest.mark.parametrize("backend", HOST_BACKENDS)
 def test_to_host_is_a_snapshot_the_next_steps_do_not_touch(backend):
     field = _field(backend, "implicit")
     field.set_sources(_batch())

@@ -2,9 +2,10 @@
 
 The fields ``u`` (K, H, W) stay on the device across steps; each step the sources are
 assembled on the device from a small per-label table plus a few point cells, the backend
-diffuses, and only zonal sums per country and per basin (small arrays) come back to the
-host. A host copy of the fields is made only when somebody asks (the browser view, the
-final ``fields_final.npz``), at most once per step.
+diffuses, and only zonal sums (small arrays) come back to the host: one pass over the fields
+sums each (country, basin) pair of labels, and the country and basin sums are its margins.
+A host copy of the fields is made only when somebody asks (the browser view, the final
+``fields_final.npz``), at most once per step.
 
 The field owns two field-sized buffers and ping-pongs between them: each ``advance``
 writes into the one not holding the current fields (``diffuse(..., out=)``), so stepping
@@ -57,23 +58,23 @@ class InfluenceField:
         self.dt = 1.0 / substeps
         self.D = np.asarray(diffusivity_cells, dtype=np.float32)
         self.lam = np.asarray(decay, dtype=np.float32)
-        xp = backend.xp
         shape = (self.n_channels, *geography.country.shape)
         self.u = backend.asarray(np.zeros(shape, dtype=np.float32))
         self._spare = backend.asarray(np.zeros(shape, dtype=np.float32))
         self.s = backend.asarray(np.zeros(shape, dtype=np.float32))
         self.c = backend.asarray(geography.conductance.astype(np.float32))
         self._country = backend.asarray(geography.country.astype(np.int32))
-        self._basin = backend.asarray(geography.basin.astype(np.int32))
-        self._xp = xp
+        self._n_basins = len(geography.basin_names)
+        zone = geography.country.astype(np.int32) * self._n_basins + geography.basin
+        self._zone = backend.asarray(zone.astype(np.int32))
+        self._zone_sums: tuple[int, np.ndarray] | None = None
         self.version = 0
         self._host: tuple[int, np.ndarray] | None = None
 
     def set_sources(self, batch: SourceBatch) -> None:
         """Replace the source densities with one step's batch, in place on the device."""
-        xp = self._xp
-        table = self.backend.asarray(np.asarray(batch.table, dtype=np.float32))
-        xp.take(table, self._country, axis=1, out=self.s)
+        table = np.asarray(batch.table, dtype=np.float32)
+        self.backend.fill_by_label(table, self._country, self.s)
         if len(batch.values):
             idx = tuple(self.backend.asarray(a) for a in (batch.channels, batch.rows, batch.cols))
             self.s[idx] += self.backend.asarray(batch.values)
@@ -110,11 +111,22 @@ class InfluenceField:
 
     def country_sums(self) -> np.ndarray:
         """Influence summed over each country label's cells: (K, n_country_labels)."""
-        return self.backend.zonal_sum(self.u, self._country, len(self.geography.country_codes))
+        return self._sums_by_zone().sum(axis=2)
 
     def basin_sums(self) -> np.ndarray:
         """Influence summed over each basin label's cells: (K, n_basin_labels)."""
-        return self.backend.zonal_sum(self.u, self._basin, len(self.geography.basin_names))
+        return self._sums_by_zone().sum(axis=1)
+
+    def _sums_by_zone(self) -> np.ndarray:
+        """Sums over each (country, basin) pair: (K, n_country_labels, n_basin_labels).
+
+        Computed at most once per step, in one pass over the fields for both readings.
+        """
+        if self._zone_sums is None or self._zone_sums[0] != self.version:
+            n_countries = len(self.geography.country_codes)
+            sums = self.backend.zonal_sum(self.u, self._zone, n_countries * self._n_basins)
+            self._zone_sums = (self.version, sums.reshape(-1, n_countries, self._n_basins))
+        return self._zone_sums[1]
 
     def to_host(self) -> np.ndarray:
         """The fields as a NumPy array, copied at most once per step.

@@ -86,6 +86,22 @@ def test_zonal_sum_rejects_bad_arguments(backend):
         backend.zonal_sum(u, backend.asarray(np.zeros((4, 5), np.int32)), 0)
 
 
+def test_fill_by_label_rejects_bad_arguments(backend):
+    out = backend.asarray(np.zeros((2, 4, 5), np.float32))
+    labels = backend.asarray(np.zeros((4, 5), np.int32))
+    table = np.ones((2, 3), np.float32)
+    with pytest.raises(ValueError, match=r"table must have shape \(2, 'n_labels'\), got \(3, 3\)"):
+        backend.fill_by_label(np.ones((3, 3), np.float32), labels, out)
+    with pytest.raises(TypeError, match="table must be float32, got float64"):
+        backend.fill_by_label(np.ones((2, 3)), labels, out)
+    with pytest.raises(ValueError, match=r"labels must have shape \(H, W\) = \(4, 5\)"):
+        backend.fill_by_label(table, backend.asarray(np.zeros((5, 4), np.int32)), out)
+    with pytest.raises(TypeError, match="labels must be integers, got float32"):
+        backend.fill_by_label(table, backend.asarray(np.zeros((4, 5), np.float32)), out)
+    with pytest.raises(TypeError, match="out must be C-contiguous float32, got float64"):
+        backend.fill_by_label(table, labels, backend.asarray(np.zeros((2, 4, 5))))
+
+
 def test_max_stable_dt():
     assert max_stable_dt(0.25, 0.0) == pytest.approx(1.0)
     assert max_stable_dt(0.2, 0.2, c_max=0.5) == pytest.approx(1 / 0.6)

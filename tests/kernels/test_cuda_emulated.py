@@ -129,6 +129,7 @@ def _emulated_cupy(build_dir: Path) -> types.SimpleNamespace:
         empty_like=np.empty_like,
         zeros=np.zeros,
         may_share_memory=np.may_share_memory,
+        take=np.take,
         asnumpy=np.array,
         float32=np.float32,
         float64=np.float64,
@@ -217,3 +218,13 @@ def test_zonal_sum_matches_reference(emulated_backend, rng, n_batch, n_labels):
     want = REFERENCE.zonal_sum(u, labels, n_labels)
     assert got.shape == want.shape and got.dtype == np.float64
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_batch", [None, 2])
+def test_fill_by_label_matches_indexing(emulated_backend, rng, n_batch):
+    lead = (4,) if n_batch is None else (n_batch, 4)
+    table = rng.random((*lead, 6), dtype=np.float32)
+    labels = rng.integers(0, 6, (13, 17)).astype(np.int32)
+    out = np.full((*lead, 13, 17), np.nan, np.float32)
+    emulated_backend().fill_by_label(table, labels, out)
+    np.testing.assert_array_equal(out, table[..., labels])

@@ -84,3 +84,25 @@ def test_zonal_sum_rejects_labels_out_of_range(backend, rng, bad):
     labels[1, 2] = bad
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 5\)"):
         backend.zonal_sum(backend.asarray(u), backend.asarray(labels), 5)
+
+
+@pytest.mark.parametrize("n_batch", [None, 3])
+def test_fill_by_label_writes_each_cell_its_labels_value(backend, rng, n_batch):
+    height, width, n_channels, n_labels = 41, 67, 6, 25
+    lead = (n_channels,) if n_batch is None else (n_batch, n_channels)
+    table = rng.random((*lead, n_labels), dtype=np.float32)
+    labels = rng.integers(0, n_labels, (height, width)).astype(np.int32)
+    labels[5:30, 10:60] = 7  # long runs, as in a raster
+    out = backend.asarray(np.full((*lead, height, width), np.nan, np.float32))
+    backend.fill_by_label(table, backend.asarray(labels), out)
+    np.testing.assert_array_equal(backend.to_numpy(out), table[..., labels])
+
+
+@pytest.mark.parametrize("bad", [-1, 25])
+def test_fill_by_label_rejects_labels_out_of_range(backend, rng, bad):
+    table = rng.random((2, 25), dtype=np.float32)
+    labels = np.zeros((4, 6), dtype=np.int32)
+    labels[3, 5] = bad
+    out = backend.asarray(np.zeros((2, 4, 6), np.float32))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 25\)"):
+        backend.fill_by_label(table, backend.asarray(labels), out)

@@ -33,6 +33,7 @@ import numpy as np
 __all__ = [
     "SCHEMES",
     "check_diffuse_args",
+    "check_fill_args",
     "check_out",
     "check_scheme",
     "check_zonal_args",
@@ -99,6 +100,31 @@ def check_zonal_args(u: Any, labels: Any, n_labels: int) -> None:
         raise TypeError(f"labels must be integers, got {labels.dtype}")
     if n_labels < 1:
         raise ValueError(f"n_labels must be at least 1, got {n_labels}")
+
+
+def check_fill_args(table: Any, labels: Any, out: Any) -> None:
+    """Validate the arguments of ``fill_by_label``.
+
+    ``out`` is a C-contiguous float32 ``(K, H, W)`` or ``(B, K, H, W)`` array, ``labels``
+    ``(H, W)`` integers and ``table`` float32 with ``out``'s leading dimensions and one
+    column per label. The labels' range is each backend's to check, in the same pass.
+    """
+    shape = _shape(out)
+    if len(shape) not in (3, 4):
+        raise ValueError(f"out must have shape (K, H, W) or (B, K, H, W), got {shape}")
+    if out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise TypeError(f"out must be C-contiguous float32, got {out.dtype}")
+    if _shape(labels) != shape[-2:]:
+        raise ValueError(f"labels must have shape (H, W) = {shape[-2:]}, got {_shape(labels)}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(f"labels must be integers, got {labels.dtype}")
+    table_shape = _shape(table)
+    if table_shape[:-1] != shape[:-2] or len(table_shape) != len(shape) - 1:
+        raise ValueError(
+            f"table must have shape {(*shape[:-2], 'n_labels')}, got {table_shape}"
+        )
+    if table.dtype != np.float32:
+        raise TypeError(f"table must be float32, got {table.dtype}")
 
 
 def check_scheme(scheme: str) -> None:

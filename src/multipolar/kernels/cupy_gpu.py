@@ -27,6 +27,7 @@ from multipolar.kernels._cuda_source import (
 )
 from multipolar.kernels.contract import (
     check_diffuse_args,
+    check_fill_args,
     check_out,
     check_scheme,
     check_zonal_args,
@@ -236,3 +237,14 @@ class CupyBackend:
             else:
                 self._zonal_global(grid, (_ZONAL_THREADS, 1, 1), args)
         return cp.asnumpy(out).reshape(*lead, n_labels)
+
+    def fill_by_label(self, table: Any, labels: Any, out: Any) -> None:
+        """``out[..., i, j] = table[..., labels[i, j]]`` for every cell, on the device."""
+        cp = self.xp
+        table = cp.asarray(table)
+        check_fill_args(table, labels, out)
+        n_labels = int(table.shape[-1])
+        if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= n_labels):
+            raise ValueError(f"labels must lie in [0, {n_labels})")
+        flat = out.reshape(-1, *labels.shape)
+        cp.take(table.reshape(-1, n_labels), labels, axis=1, out=flat)

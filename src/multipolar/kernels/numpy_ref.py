@@ -17,6 +17,7 @@ import numpy as np
 
 from multipolar.kernels.contract import (
     check_diffuse_args,
+    check_fill_args,
     check_out,
     check_scheme,
     check_zonal_args,
@@ -86,6 +87,16 @@ class NumpyBackend:
             ]
         )
         return out.reshape(*lead, n_labels)
+
+    def fill_by_label(self, table: np.ndarray, labels: np.ndarray, out: np.ndarray) -> None:
+        """``out[..., i, j] = table[..., labels[i, j]]`` for every cell, in place."""
+        table = np.asarray(table)
+        check_fill_args(table, labels, out)
+        n_labels = table.shape[-1]
+        if labels.size and (labels.min() < 0 or labels.max() >= n_labels):
+            raise ValueError(f"labels must lie in [0, {n_labels})")
+        flat = out.reshape(-1, *labels.shape)
+        np.take(table.reshape(-1, n_labels), labels, axis=1, out=flat, mode="clip")
 
 
 def _explicit(

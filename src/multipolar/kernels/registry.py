@@ -58,6 +58,9 @@ class Backend(Protocol):
     def zonal_sum(self, u: Any, labels: Any, n_labels: int) -> Any:
         """Sum each channel over each label, returning a host array."""
 
+    def fill_by_label(self, table: Any, labels: Any, out: Any) -> None:
+        """Write ``table[..., labels[i, j]]`` into every cell ``out[..., i, j]``, in place."""
+
 
 class BackendUnavailableError(ValueError):
     """A backend was asked for by name but cannot run here."""
