@@ -22,10 +22,11 @@ import numpy as np
 
 from multipolar.kernels import _implicit
 from multipolar.kernels._blocking import diffuse_tiled, scratch_shape
-from multipolar.kernels._labels import zonal_sum_partials
+from multipolar.kernels._labels import fill_by_label, zonal_sum_partials
 from multipolar.kernels._numba_kernels import diffuse_one_pass
 from multipolar.kernels.contract import (
     check_diffuse_args,
+    check_fill_args,
     check_out,
     check_scheme,
     check_zonal_args,
@@ -386,22 +387,32 @@ class NumbaBackend:
     def zonal_sum(self, u: np.ndarray, labels: np.ndarray, n_labels: int) -> np.ndarray:
         """Sum each channel over each label: float64 ``(K, n_labels)`` or ``(B, K, n_labels)``."""
         check_zonal_args(u, labels, n_labels)
-        flat_labels = np.ascontiguousarray(labels).reshape(-1).astype(np.intp, copy=False)
-        if flat_labels.size and (flat_labels.min() < 0 or flat_labels.max() >= n_labels):
-            raise ValueError(f"labels must lie in [0, {n_labels})")
+        flat_labels = np.ascontiguousarray(labels).reshape(-1)
         lead = u.shape[:-2]
         fields = np.ascontiguousarray(u).reshape(int(np.prod(lead)), -1)
         n_chunks = max(1, min(ZONAL_CHUNKS, flat_labels.size // ZONAL_MIN_CELLS))
         threads = numba.get_num_threads()
         if fields.size >= ZONAL_SERIAL_BELOW or threads == 1:
-            partial = zonal_sum_partials(fields, flat_labels, n_labels, n_chunks)
+            partial, bad = zonal_sum_partials(fields, flat_labels, n_labels, n_chunks)
         else:
             numba.set_num_threads(1)
             try:
-                partial = zonal_sum_partials(fields, flat_labels, n_labels, n_chunks)
+                partial, bad = zonal_sum_partials(fields, flat_labels, n_labels, n_chunks)
             finally:
                 numba.set_num_threads(threads)
+        if bad:
+            raise ValueError(f"labels must lie in [0, {n_labels})")
         total = partial[0].copy()
         for chunk in partial[1:]:
             total += chunk
         return total.reshape(*lead, n_labels)
+
+    def fill_by_label(self, table: np.ndarray, labels: np.ndarray, out: np.ndarray) -> None:
+        """``out[..., i, j] = table[..., labels[i, j]]`` for every cell, rows in parallel."""
+        table = np.asarray(table)
+        check_fill_args(table, labels, out)
+        n_labels = table.shape[-1]
+        flat = out.reshape(-1, *labels.shape)
+        bad = fill_by_label(np.ascontiguousarray(table.reshape(-1, n_labels)), labels, flat)
+        if bad:
+            raise ValueError(f"labels must lie in [0, {n_labels})")
