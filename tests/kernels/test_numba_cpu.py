@@ -128,3 +128,24 @@ def test_zonal_sum_is_the_same_on_one_thread_or_several(rng, monkeypatch):
          for b in range(2)]
     )  # fmt: skip
     np.testing.assert_allclose(serial, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("height", [1, 7, 16, 17, 45])
+def test_one_pass_tasks_give_the_references_bytes_for_any_split(make_problem, height):
+    # The rows are dealt out as tasks to whichever worker asks next: however many workers
+    # and rows per task (blocks cut short by a task's end included), every row is updated
+    # exactly once, as the NumPy reference does it.
+    from multipolar.kernels.numpy_ref import NumpyBackend
+
+    p = make_problem(height, 23, 3, 2)
+    want = NumpyBackend().diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, 3)
+    flat_u, flat_s, d, k = numba_cpu._flatten(p.u, p.s, p.D, p.lam, 3)
+    for workers, task_rows in [(1, 16), (2, 16), (5, 3), (3, 13), (8, 1)]:
+        scratch = np.empty((workers, numba_cpu.ROW_BLOCK, 3, 23), dtype=np.float32)
+        buffers = (np.full_like(flat_u, np.nan), np.full_like(flat_u, np.nan))
+        counter = np.zeros(1, dtype=np.int64)
+        got = _numba_kernels.diffuse_one_pass(
+            flat_u, p.c, flat_s, d, k, np.float32(p.dt), 3, *buffers, scratch, counter, task_rows
+        )
+        np.testing.assert_array_equal(got.reshape(want.shape), want, err_msg=f"{workers=}")
+        assert counter[0] == -(-height // task_rows) + workers  # each task once, one miss each

@@ -10,14 +10,36 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import prange
+from llvmlite import ir
+from numba import prange, types
+from numba.extending import intrinsic
 
 __all__ = [
+    "claim",
     "conductance_rows",
     "diffuse_one_pass",
     "parallel_copy",
     "update_row",
 ]
+
+
+@intrinsic
+def claim(typingctx, counter):
+    """``counter[0] += 1`` as one atomic operation; returns the value before it.
+
+    Workers of a parallel loop take the next task with it, so a thread that the OS holds
+    back (other processes on the cores) takes fewer tasks instead of delaying the call.
+    ``counter`` is a 1-D int64 array.
+    """
+    if not (isinstance(counter, types.Array) and counter.dtype == types.int64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        one = ir.Constant(ir.IntType(64), 1)
+        return builder.atomic_rmw("add", array.data, one, "monotonic")
+
+    return types.int64(counter), codegen
 
 
 @numba.njit(cache=True)
@@ -114,50 +136,58 @@ def diffuse_one_pass(
     buf_a: np.ndarray,
     buf_b: np.ndarray,
     scratch: np.ndarray,
+    counter: np.ndarray,
+    task_rows: int,
 ) -> np.ndarray:
     """Advance ``u`` by ``steps`` updates, one fused pass over all fields per step.
 
-    The rows are split into ``n_chunks`` contiguous chunks run in parallel; a chunk takes
-    its rows ``R`` at a time (``scratch`` is ``(n_chunks, R, 3, W)``): it computes their face
-    conductances once, then updates those rows of each field in turn, so each field is
-    streamed in runs of ``R`` rows and the conductance is shared by all fields. Steps
-    ping-pong between ``buf_a`` and ``buf_b``; the buffer holding the result is returned
-    (``u`` when ``steps`` is 0).
+    A step's rows are split into tasks of ``task_rows`` rows, fixed by the grid; each of
+    ``n_workers`` parallel workers (``scratch`` is ``(n_workers, R, 3, W)``) takes the next
+    task from ``counter`` (one int64) until none is left, so the split of the work among
+    threads follows their progress but the result does not. A task takes its rows ``R`` at
+    a time: it computes their face conductances once, then updates those rows of each field
+    in turn, so each field is streamed in runs of ``R`` rows and the conductance is shared
+    by all fields. Steps ping-pong between ``buf_a`` and ``buf_b``; the buffer holding the
+    result is returned (``u`` when ``steps`` is 0).
     """
     n_fields, height, width = u.shape
-    n_chunks = scratch.shape[0]
+    n_workers = scratch.shape[0]
     block = scratch.shape[1]
-    rows = (height + n_chunks - 1) // n_chunks
+    n_tasks = (height + task_rows - 1) // task_rows
     src = u
     for t in range(steps):
         dst = buf_a if t % 2 == 0 else buf_b
-        for chunk in prange(n_chunks):
-            stop = min(height, (chunk + 1) * rows)
-            for i0 in range(chunk * rows, stop, block):
-                i1 = min(stop, i0 + block)
-                for i in range(i0, i1):
-                    cf = scratch[chunk, i - i0]
-                    conductance_rows(c, i, cf[0], cf[1], cf[2], 0, width)
-                for f in range(n_fields):
+        counter[0] = 0
+        for worker in prange(n_workers):
+            task = claim(counter)
+            while task < n_tasks:
+                stop = min(height, (task + 1) * task_rows)
+                for i0 in range(task * task_rows, stop, block):
+                    i1 = min(stop, i0 + block)
                     for i in range(i0, i1):
-                        cf = scratch[chunk, i - i0]
-                        north = i - 1 if i > 0 else i
-                        south = i + 1 if i + 1 < height else i
-                        update_row(
-                            dst[f, i],
-                            src[f, i],
-                            src[f, north],
-                            src[f, south],
-                            s[f, i],
-                            cf[0],
-                            cf[1],
-                            cf[2],
-                            True,
-                            True,
-                            d[f],
-                            lam[f],
-                            dt,
-                        )
+                        cf = scratch[worker, i - i0]
+                        conductance_rows(c, i, cf[0], cf[1], cf[2], 0, width)
+                    for f in range(n_fields):
+                        for i in range(i0, i1):
+                            cf = scratch[worker, i - i0]
+                            north = i - 1 if i > 0 else i
+                            south = i + 1 if i + 1 < height else i
+                            update_row(
+                                dst[f, i],
+                                src[f, i],
+                                src[f, north],
+                                src[f, south],
+                                s[f, i],
+                                cf[0],
+                                cf[1],
+                                cf[2],
+                                True,
+                                True,
+                                d[f],
+                                lam[f],
+                                dt,
+                            )
+                task = claim(counter)
         src = dst
     return src
 
