@@ -37,6 +37,9 @@ __all__ = ["BlockingPlan", "NumbaBackend", "diffuse_blocked"]
 ROW_BLOCK = 8
 """Rows per block in the one-pass kernel: each channel streams this many rows at a time."""
 
+TASK_ROWS = 16
+"""Rows per task of the one-pass kernel; the threads take tasks in turn until none is left."""
+
 RING_BYTES = 2 << 20
 """Budget of temporal blocking's per-thread scratch: fields are advanced in groups it fits."""
 
@@ -181,10 +184,10 @@ def _one_pass(
     steps: int,
     buffers: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
-    """Size the per-thread scratch, then run the one-pass kernel."""
+    """Size the per-thread scratch and the task counter, then run the one-pass kernel."""
     height, width = c.shape
-    n_chunks = max(1, min(numba.get_num_threads(), height))
-    scratch = np.empty((n_chunks, ROW_BLOCK, 3, width), dtype=np.float32)
+    n_workers = max(1, min(numba.get_num_threads(), -(-height // TASK_ROWS)))
+    scratch = np.empty((n_workers, ROW_BLOCK, 3, width), dtype=np.float32)
     return diffuse_one_pass(
         flat_u,
         np.ascontiguousarray(c),
@@ -196,6 +199,8 @@ def _one_pass(
         buffers[0],
         buffers[1],
         scratch,
+        np.zeros(1, dtype=np.int64),
+        TASK_ROWS,
     )
 
 
