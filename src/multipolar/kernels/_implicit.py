@@ -3,25 +3,34 @@
 Fields arrive flattened to ``(N, H, W)`` with per-field ``D`` and ``lam``. Each step (see
 :mod:`multipolar.kernels.contract`) computes the explicit increment and solves along the
 rows, then solves along the columns and adds the change to ``u`` (clipped at 0), then
-rescales each field to its exact total. The float32 operations are
-``numpy_ref._implicit``'s in the same order (no ``fastmath``), so the result is bitwise the
-reference's.
+rescales each field to its exact total. The arithmetic is ``numpy_ref._implicit``'s scheme
+rearranged for speed: multiply-adds are contracted into FMA instructions
+(``fastmath={"contract"}``, nothing else), the row recurrences are written as one
+multiply-add per cell (``d = a + b * d_prev`` with ``a = r * m`` and ``b = lo * m``), the
+conductance's faces are sums of halves, and the previous step's rescaling multiplies the
+Laplacian rather than each neighbour. The result therefore differs from the reference's in
+the last bits (relative differences of order 1e-7 a step; tests/kernels/test_implicit.py
+holds both to a direct sparse solve at 1e-5), and it is the same bytes for any number of
+threads.
 
-The elimination factors (``m = 1 / denominator`` and ``cp``) depend on the conductance
-and the coefficients only, so :func:`factors` computes them once per call for each distinct
-``(dt * D, 1 + dt * lam)`` among the fields (rows) and ``dt * D`` (columns); a step then
-needs no division. When the fields share out evenly among the threads (the usual case),
-a step is one parallel loop over the threads' shares of the fields (:func:`_fused_sweep`),
-each share advanced side by side: going down, each group of :data:`_LANES` rows is solved
-along the rows in scratch (their scalar recurrences interleaved) and eliminated down the
-columns at once (vectorised along the row; unsigned indices keep LLVM's loop vectoriser
-free of negative-index checks), so the row solution never goes to memory; then the fields
-are walked back up, adding each column's float64 sum on the way. Otherwise rows and
+The factors that depend on the conductance and the coefficients only are computed once per
+call by :func:`factors` for each distinct ``(dt * D, 1 + dt * lam)`` among the fields (the
+rows' inverse pivots ``m``) and ``dt * D`` (the columns' ``cp``); the rest is recomputed as
+the sweeps go, which costs less than reading it: the rows' ``b`` and back-substitution
+coefficients from ``m`` and the faces, the columns' pivots by a vector division on the way
+down (the same expression as :func:`column_factors`', so the two agree exactly). When the
+fields share out evenly among the threads (the usual case), a step is one parallel loop over
+the threads' shares of the fields (:func:`_fused_sweep`), each share advanced side by side:
+going down, each group of :data:`_LANES` rows is solved along the rows in scratch (their
+scalar recurrences interleaved) and eliminated down the columns at once (vectorised along
+the row; unsigned indices keep LLVM's loop vectoriser free of negative-index checks), so the
+row solution never goes to memory; a field whose row or column coefficients equal those of
+the share's previous field reuses the coefficients that field left in scratch. Then the
+fields are walked back up, adding each column's float64 sum on the way. Otherwise rows and
 columns are two loops (:func:`_row_sweep`, :func:`_column_sweep`), the columns of a field
-cut into parts. Each step's rescaling is
-applied as the next step reads the field, the last one in a final pass. Every line is
-solved alone, in an order fixed by the grid, so any number of threads gives the same
-bytes. Scratch is allocated once per call, never per step.
+cut into parts. Each step's rescaling is applied as the next step reads the field, the last
+one in a final pass. Every line is solved alone, in an order fixed by the grid, so any
+number of threads gives the same bytes. Scratch is allocated once per call, never per step.
 """
 
 from __future__ import annotations
@@ -35,8 +44,16 @@ from numba import prange
 
 _ONE = np.uint64(1)
 
-_LANES = 4
-"""Rows whose recurrences the row sweep interleaves (its loops are written out for four)."""
+_LANES = 8
+"""Rows the row sweep solves as a group, then eliminates down the columns one after another.
+
+Their recurrences run four at a time, interleaved (the loops are written out for four):
+eight chains at once need more base pointers than the CPU has registers, and the spilled
+pointers made them slower (measured: 0.76 against 0.65 ns per cell).
+"""
+
+_FAST = {"contract"}
+"""Fastmath flags of the sweeps: multiply-adds contracted into FMA instructions, no more."""
 
 _PAD = 16
 """Floats added to each row of the row sweep's scratch.
@@ -53,38 +70,48 @@ _CHUNKS = 64
 __all__ = ["Factors", "column_factors", "factors", "lod_steps", "row_factors"]
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
-def row_factors(
-    c: np.ndarray, g: np.float32, base: np.float32, m: np.ndarray, cp: np.ndarray
-) -> None:
-    """Elimination factors of the row solves, which depend on ``c``, ``g`` and ``base`` only.
+@numba.njit(cache=True, inline="always", fastmath=_FAST)
+def _pivot(lo: np.float32, up: np.float32, base: np.float32, prev: np.float32) -> np.float32:
+    """Inverse pivot of the Thomas algorithm, ``1 / ((base + lo) + up - lo * prev)``.
 
-    Along each row: ``diag = (base + lo) + up`` with ``lo``/``up`` ``g`` times the west/east
-    faces, ``m = 1 / (diag - lo * cp[j - 1])``, ``cp = up * m`` (``numpy_ref._solve_lines``).
+    ``prev`` is the previous cell's ``cp = up * pivot``. Every term is non-negative and the
+    denominator at least ``base >= 1``, so nothing cancels and no pivoting is needed.
     """
-    height, width = c.shape
-    half = np.float32(0.5)
-    one = np.float32(1.0)
+    return np.float32(1.0) / (((base + lo) + up) - lo * prev)
+
+
+@numba.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)
+def row_factors(h: np.ndarray, g: np.float32, base: np.float32, m: np.ndarray) -> None:
+    """Inverse pivots ``m`` of the row solves, which depend on ``h``, ``g`` and ``base`` only.
+
+    ``h`` is half the conductance, so a face is the sum of its two cells' ``h``. Along each
+    row ``lo``/``up`` are ``g`` times the west/east faces (0 on the edge) and
+    ``m = 1 / ((base + lo) + up - lo * cp[j - 1])`` with ``cp = up * m``
+    (``numpy_ref._solve_lines``).
+    """
+    height, width = h.shape
     zero = np.float32(0.0)
     for i in prange(height):
         prev = zero
         west = zero
         for j in range(width):
-            east = (c[i, j] + c[i, j + 1]) * half if j + 1 < width else zero
+            east = h[i, j] + h[i, j + 1] if j + 1 < width else zero
             lo = g * west
             up = g * east
-            mj = one / (((base + lo) + up) - lo * prev)
+            mj = _pivot(lo, up, base, prev)
             prev = up * mj
             m[i, j] = mj
-            cp[i, j] = prev
             west = east
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
-def column_factors(c: np.ndarray, g: np.float32, m: np.ndarray, cp: np.ndarray) -> None:
-    """Elimination factors of the column solves (base 1), down each column."""
-    height, width = c.shape
-    half = np.float32(0.5)
+@numba.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)
+def column_factors(h: np.ndarray, g: np.float32, cp: np.ndarray) -> None:
+    """``cp = up * m`` of the column solves (base 1), down each column (``h``: half of ``c``).
+
+    The way down of a step recomputes the pivots ``m`` (:func:`_eliminate_down`, with the
+    same operations), the way up reads ``cp``.
+    """
+    height, width = h.shape
     one = np.float32(1.0)
     zero = np.float32(0.0)
     n_chunks = min(width, _CHUNKS)
@@ -93,173 +120,229 @@ def column_factors(c: np.ndarray, g: np.float32, m: np.ndarray, cp: np.ndarray) 
         j0 = chunk * per
         j1 = min(width, j0 + per)
         for i in range(height):
+            keep_s = one if i + 1 < height else zero
+            south = i + 1 if i + 1 < height else i
             for j in range(j0, j1):
-                north = (c[i - 1, j] + c[i, j]) * half if i > 0 else zero
-                south = (c[i, j] + c[i + 1, j]) * half if i + 1 < height else zero
-                lo = g * north
-                up = g * south
-                prev = cp[i - 1, j] if i > 0 else zero
-                mj = one / (((one + lo) + up) - lo * prev)
-                m[i, j] = mj
-                cp[i, j] = up * mj
+                up = g * ((h[i, j] + h[south, j]) * keep_s)
+                if i == 0:
+                    cp[i, j] = up * _pivot(zero, up, one, zero)
+                else:
+                    lo = g * (h[i, j] + h[i - 1, j])
+                    cp[i, j] = up * _pivot(lo, up, one, cp[i - 1, j])
 
 
-@numba.njit(cache=True, inline="always", error_model="numpy")
+@numba.njit(cache=True, inline="always", error_model="numpy", fastmath=_FAST)
 def _increment_row(
     u: np.ndarray,
     s: np.ndarray,
-    c: np.ndarray,
+    h: np.ndarray,
     f: int,
     i: int,
-    dk: np.float32,
-    lk: np.float32,
+    gain: np.float32,
+    loss: np.float32,
     dt: np.float32,
-    fac: np.float32,
-    r: np.ndarray,
-    low: np.ndarray,
+    g: np.float32,
+    mr: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    e: np.ndarray,
+    fresh: bool,
 ) -> None:
-    """Row ``i`` of field ``f``: ``r = dt * ((D * lap - lam * u) + s)`` and ``low = g * fw``.
+    """Row ``i`` of field ``f`` made ready for the row solve's two recurrences.
 
-    ``u`` is read scaled by ``fac`` (the previous step's rescaling, applied on the fly:
-    the same float32 product the rescaled field would hold). The Laplacian is summed as in
-    ``_numba_kernels.update_row``, ``((fe + fw) + fs) + fn``; a face on the grid's edge is
-    an exact 0 (its neighbour index is the cell itself), so the interior loop has no branch.
+    ``a = r * mr``, with ``r = gain * lap - loss * u + dt * s`` the explicit increment
+    (``gain = dt * D * scale``, ``loss = dt * lam * scale``: the previous step's rescaling
+    ``scale`` applied here, to the Laplacian of ``u`` as stored) and ``mr`` the row's inverse
+    pivots. With ``fresh``, also ``b = g * fw * mr`` and ``e = g * fe * mr`` (``fw``/``fe``
+    the west/east faces; otherwise ``b`` and ``e`` already hold them): the forward
+    elimination is then ``d = a + b * d_prev`` and the back substitution ``x = d + e * x_next``.
+    A neighbour beyond the grid's edge is the cell itself, so its difference is an exact 0
+    and the interior loop has no branch; ``fw`` and ``fe`` are 0 on the edge.
     """
-    height, width = c.shape
-    half = np.float32(0.5)
+    height, width = h.shape
     zero = np.float32(0.0)
-    g = dt * dk
     north = i - 1 if i > 0 else i
     south = i + 1 if i + 1 < height else i
-    keep_n = np.float32(1.0) if i > 0 else zero
-    keep_s = np.float32(1.0) if i + 1 < height else zero
     ui = u[f, i]
     un = u[f, north]
     us = u[f, south]
     si = s[f, i]
-    ci = c[i]
-    cn = c[north]
-    cs = c[south]
+    hi = h[i]
+    hn = h[north]
+    hs = h[south]
     last = width - 1
     for edge in range(2 if width > 1 else 1):
         j = 0 if edge == 0 else last
         west = j - 1 if j > 0 else j
         east = j + 1 if j + 1 < width else j
-        c0 = ci[j]
-        cfw = (ci[west] + c0) * half if j > 0 else zero
-        cfe = (c0 + ci[east]) * half if j + 1 < width else zero
-        u0 = ui[j] * fac
-        lap = cfe * (ui[east] * fac - u0) + cfw * (ui[west] * fac - u0)
-        lap = lap + ((c0 + cs[j]) * half) * keep_s * (us[j] * fac - u0)
-        lap = lap + ((c0 + cn[j]) * half) * keep_n * (un[j] * fac - u0)
-        r[j] = dt * (dk * lap - lk * u0 + si[j])
-        low[j] = g * cfw
+        h0 = hi[j]
+        u0 = ui[j]
+        fw = hi[west] + h0 if j > 0 else zero
+        fe = h0 + hi[east] if j + 1 < width else zero
+        lap = fe * (ui[east] - u0) + fw * (ui[west] - u0)
+        lap = lap + (h0 + hs[j]) * (us[j] - u0)
+        lap = lap + (h0 + hn[j]) * (un[j] - u0)
+        mj = mr[j]
+        a[j] = ((gain * lap - loss * u0) + dt * si[j]) * mj
+        if fresh:
+            b[j] = (g * fw) * mj
+            e[j] = (g * fe) * mj
+    if fresh:
+        for j in range(_ONE, np.uint64(max(width - 1, 1))):
+            h0 = hi[j]
+            u0 = ui[j]
+            fw = hi[j - _ONE] + h0
+            fe = h0 + hi[j + _ONE]
+            lap = fe * (ui[j + _ONE] - u0) + fw * (ui[j - _ONE] - u0)
+            lap = lap + (h0 + hs[j]) * (us[j] - u0)
+            lap = lap + (h0 + hn[j]) * (un[j] - u0)
+            mj = mr[j]
+            a[j] = ((gain * lap - loss * u0) + dt * si[j]) * mj
+            b[j] = (g * fw) * mj
+            e[j] = (g * fe) * mj
+        return
     for j in range(_ONE, np.uint64(max(width - 1, 1))):
-        c0 = ci[j]
-        cfw = (ci[j - _ONE] + c0) * half
-        cfe = (c0 + ci[j + _ONE]) * half
-        u0 = ui[j] * fac
-        lap = cfe * (ui[j + _ONE] * fac - u0) + cfw * (ui[j - _ONE] * fac - u0)
-        lap = lap + ((c0 + cs[j]) * half) * keep_s * (us[j] * fac - u0)
-        lap = lap + ((c0 + cn[j]) * half) * keep_n * (un[j] * fac - u0)
-        r[j] = dt * (dk * lap - lk * u0 + si[j])
-        low[j] = g * cfw
+        h0 = hi[j]
+        u0 = ui[j]
+        lap = (h0 + hi[j + _ONE]) * (ui[j + _ONE] - u0) + (hi[j - _ONE] + h0) * (ui[j - _ONE] - u0)
+        lap = lap + (h0 + hs[j]) * (us[j] - u0)
+        lap = lap + (h0 + hn[j]) * (un[j] - u0)
+        a[j] = ((gain * lap - loss * u0) + dt * si[j]) * mr[j]
 
 
-@numba.njit(cache=True, inline="always", error_model="numpy")
+@numba.njit(cache=True, inline="always", error_model="numpy", fastmath=_FAST)
 def _solve_rows(
     u: np.ndarray,
     s: np.ndarray,
-    c: np.ndarray,
+    h: np.ndarray,
     f: int,
     i0: int,
     n_rows: int,
-    dk: np.float32,
-    lk: np.float32,
+    gain: np.float32,
+    loss: np.float32,
     dt: np.float32,
-    fac: np.float32,
+    g: np.float32,
     m: np.ndarray,
-    cp: np.ndarray,
     sc: np.ndarray,
+    fresh: bool,
 ) -> None:
     """Rows ``i0 .. i0 + n_rows - 1`` of field ``f`` solved along the rows into ``sc[q]``.
 
-    ``sc`` is ``(2 * _LANES, W + _PAD)`` scratch; row ``q`` receives the solution of row
-    ``i0 + q`` (the increment first, then the forward elimination and back substitution
-    in place), rows ``_LANES + q`` the lower coefficients. A full group of :data:`_LANES`
-    rows has its recurrences interleaved (independent chains, so the CPU overlaps their
-    latencies); a shorter group at the bottom of the grid is solved one row at a time.
+    ``sc`` is ``(3 * _LANES, W + _PAD)`` scratch: row ``q`` receives :func:`_increment_row`'s
+    ``a`` of row ``i0 + q`` and then, in place, the solution; rows ``_LANES + q`` and
+    ``2 * _LANES + q`` hold its ``b`` and ``e`` (computed only when ``fresh``). A full group
+    of :data:`_LANES` rows has its recurrences interleaved four at a time (independent
+    chains of one multiply-add each, so the CPU overlaps their latencies); a shorter group at
+    the bottom of the grid is solved one row at a time.
     """
-    width = c.shape[1]
+    width = h.shape[1]
     zero = np.float32(0.0)
     for q in range(n_rows):
-        _increment_row(u, s, c, f, i0 + q, dk, lk, dt, fac, sc[q], sc[_LANES + q])
+        _increment_row(
+            u, s, h, f, i0 + q, gain, loss, dt, g, m[i0 + q], sc[q], sc[_LANES + q],
+            sc[2 * _LANES + q], fresh,
+        )  # fmt: skip
     if n_rows == _LANES:
-        r0, r1, r2, r3 = sc[0], sc[1], sc[2], sc[3]
-        l0, l1, l2, l3 = sc[4], sc[5], sc[6], sc[7]
-        m0, m1, m2, m3 = m[i0], m[i0 + 1], m[i0 + 2], m[i0 + 3]
-        d0 = d1 = d2 = d3 = zero
-        for j in range(width):
-            d0 = (r0[j] + l0[j] * d0) * m0[j]
-            d1 = (r1[j] + l1[j] * d1) * m1[j]
-            d2 = (r2[j] + l2[j] * d2) * m2[j]
-            d3 = (r3[j] + l3[j] * d3) * m3[j]
-            r0[j] = d0
-            r1[j] = d1
-            r2[j] = d2
-            r3[j] = d3
-        p0, p1, p2, p3 = cp[i0], cp[i0 + 1], cp[i0 + 2], cp[i0 + 3]
-        x0 = x1 = x2 = x3 = zero
-        for j in range(width - 1, -1, -1):
-            x0 = r0[j] + p0[j] * x0
-            x1 = r1[j] + p1[j] * x1
-            x2 = r2[j] + p2[j] * x2
-            x3 = r3[j] + p3[j] * x3
-            r0[j] = x0
-            r1[j] = x1
-            r2[j] = x2
-            r3[j] = x3
+        for o in range(0, _LANES, 4):
+            a0, a1, a2, a3 = sc[o], sc[o + 1], sc[o + 2], sc[o + 3]
+            ob = _LANES + o
+            b0, b1, b2, b3 = sc[ob], sc[ob + 1], sc[ob + 2], sc[ob + 3]
+            d0 = d1 = d2 = d3 = zero
+            for j in range(width):
+                d0 = a0[j] + b0[j] * d0
+                d1 = a1[j] + b1[j] * d1
+                d2 = a2[j] + b2[j] * d2
+                d3 = a3[j] + b3[j] * d3
+                a0[j] = d0
+                a1[j] = d1
+                a2[j] = d2
+                a3[j] = d3
+            oe = 2 * _LANES + o
+            e0, e1, e2, e3 = sc[oe], sc[oe + 1], sc[oe + 2], sc[oe + 3]
+            for j in range(width - 2, -1, -1):
+                d0 = a0[j] + e0[j] * d0
+                d1 = a1[j] + e1[j] * d1
+                d2 = a2[j] + e2[j] * d2
+                d3 = a3[j] + e3[j] * d3
+                a0[j] = d0
+                a1[j] = d1
+                a2[j] = d2
+                a3[j] = d3
         return
     for q in range(n_rows):
-        r = sc[q]
-        low = sc[_LANES + q]
-        mi = m[i0 + q]
-        dp = zero
+        a = sc[q]
+        b = sc[_LANES + q]
+        e = sc[2 * _LANES + q]
+        d = zero
         for j in range(width):
-            dp = (r[j] + low[j] * dp) * mi[j]
-            r[j] = dp
-        pi = cp[i0 + q]
-        x = zero
-        for j in range(width - 1, -1, -1):
-            x = r[j] + pi[j] * x
-            r[j] = x
+            d = a[j] + b[j] * d
+            a[j] = d
+        for j in range(width - 2, -1, -1):
+            d = a[j] + e[j] * d
+            a[j] = d
 
 
-@numba.njit(cache=True, inline="always", error_model="numpy")
+@numba.njit(cache=True, inline="always", error_model="numpy", fastmath=_FAST)
 def _eliminate_down(
     v: np.ndarray,
     above: np.ndarray,
     out: np.ndarray,
-    ci: np.ndarray,
-    cn: np.ndarray,
+    hi: np.ndarray,
+    hn: np.ndarray,
+    hs: np.ndarray,
+    keep_s: np.float32,
     g: np.float32,
-    m: np.ndarray,
+    cp: np.ndarray,
+    pivots: np.ndarray,
+    fresh: bool,
+    keep: bool,
     first: bool,
     j0: np.uint64,
     j1: np.uint64,
 ) -> None:
     """Forward elimination of one row down the columns: ``out = (v + lo * above) * m``.
 
-    ``lo = g`` times the face to the row above (``ci``, ``cn``: this row's and that row's
-    conductance); the first row has none and takes ``v * m``.
+    ``lo``/``up`` are ``g`` times the faces to the rows above and below (``hn``, ``hs``:
+    their half conductance; ``keep_s`` is 0 on the last row, which has no face below; the
+    first row has no ``lo``). With ``fresh`` the inverse pivot ``m`` is computed here, as in
+    :func:`column_factors`, from the row above's ``cp`` (carried in ``cp``, which then
+    receives this row's ``up * m``), and, with ``keep``, left in ``pivots`` for a field with
+    the same coefficients; otherwise ``m`` is read from ``pivots``.
     """
-    half = np.float32(0.5)
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    if not fresh:
+        if first:
+            for j in range(j0, j1):
+                out[j] = v[j] * pivots[j]
+            return
+        for j in range(j0, j1):
+            out[j] = (v[j] + (g * (hi[j] + hn[j])) * above[j]) * pivots[j]
+        return
     if first:
         for j in range(j0, j1):
-            out[j] = v[j] * m[j]
+            up = g * ((hi[j] + hs[j]) * keep_s)
+            mj = _pivot(zero, up, one, zero)
+            cp[j] = up * mj
+            out[j] = v[j] * mj
+            if keep:
+                pivots[j] = mj
+        return
+    if keep:
+        for j in range(j0, j1):
+            up = g * ((hi[j] + hs[j]) * keep_s)
+            lo = g * (hi[j] + hn[j])
+            mj = _pivot(lo, up, one, cp[j])
+            cp[j] = up * mj
+            out[j] = (v[j] + lo * above[j]) * mj
+            pivots[j] = mj
         return
     for j in range(j0, j1):
-        out[j] = (v[j] + (g * ((ci[j] + cn[j]) * half)) * above[j]) * m[j]
+        up = g * ((hi[j] + hs[j]) * keep_s)
+        lo = g * (hi[j] + hn[j])
+        mj = _pivot(lo, up, one, cp[j])
+        cp[j] = up * mj
+        out[j] = (v[j] + lo * above[j]) * mj
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
@@ -282,7 +365,7 @@ def _start_up(
             insums[1, j] = 0.0
 
 
-@numba.njit(cache=True, inline="always", error_model="numpy")
+@numba.njit(cache=True, inline="always", error_model="numpy", fastmath=_FAST)
 def _substitute_row(
     ui: np.ndarray,
     si: np.ndarray,
@@ -318,17 +401,17 @@ def _substitute_row(
         sums[j] += np.float64(kept)
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)
 def _fused_sweep(
     u: np.ndarray,
     s: np.ndarray,
     out: np.ndarray,
-    c: np.ndarray,
     d: np.ndarray,
     lam: np.ndarray,
     dt: np.float32,
     fac: Factors,
     rhs: np.ndarray,
+    pivots: np.ndarray,
     carry: np.ndarray,
     colsum: np.ndarray,
     insum: np.ndarray,
@@ -342,50 +425,62 @@ def _fused_sweep(
     them side by side, so that a row of conductance and of factors shared by its fields is
     read once. Going down, each group of :data:`_LANES` rows of each field is solved along
     the rows in the chunk's scratch ``rhs[k]`` and at once eliminated down the columns into
-    ``out`` (the row solution never goes to memory); then :func:`_substitute_row` walks the
-    fields back up, row by row, leaving the columns' sums in ``colsum`` (and, with
-    ``count_input``, those of ``u`` and ``s`` in ``insum``).
+    ``out`` (the row solution never goes to memory); a field whose row (column) factors are
+    the previous field's reuses the ``b`` and ``e`` rows in ``rhs[k]`` (the column pivots in
+    ``pivots[k]``) that field left. Then :func:`_substitute_row` walks the fields back up,
+    row by row, leaving the columns' sums in ``colsum`` (and, with ``count_input``, those of
+    ``u`` and ``s`` in ``insum``).
     """
     n_fields, height, width = u.shape
+    h = fac.half
+    rows_of = fac.rows_of
+    columns_of = fac.columns_of
     n_chunks = rhs.shape[0]
     width_u = np.uint64(width)
     zero_u = np.uint64(0)
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
     for chunk in prange(n_chunks):
         sc = rhs[chunk]
+        pv = pivots[chunk]
         for i0 in range(0, height, _LANES):
             n_rows = min(_LANES, height - i0)
             for f in range(chunk, n_fields, n_chunks):
+                later = f + n_chunks
+                fresh_rows = f == chunk or rows_of[f] != rows_of[f - n_chunks]
+                fresh_columns = f == chunk or columns_of[f] != columns_of[f - n_chunks]
+                keep = later < n_fields and columns_of[later] == columns_of[f]
                 g = dt * d[f]
-                mc = fac.m_columns[fac.columns_of[f]]
-                k = fac.rows_of[f]
                 _solve_rows(
-                    u, s, c, f, i0, n_rows, d[f], lam[f], dt, scale[f], fac.m_rows[k],
-                    fac.cp_rows[k], sc,
+                    u, s, h, f, i0, n_rows, g * scale[f], (dt * lam[f]) * scale[f], dt, g,
+                    fac.m_rows[rows_of[f]], sc, fresh_rows,
                 )  # fmt: skip
                 of = out[f]
                 for q in range(n_rows):
                     i = i0 + q
                     above = of[i - 1] if i > 0 else of[i]
-                    cn = c[i - 1] if i > 0 else c[i]
+                    hn = h[i - 1] if i > 0 else h[i]
+                    hs = h[i + 1] if i + 1 < height else h[i]
+                    keep_s = one if i + 1 < height else zero
                     _eliminate_down(
-                        sc[q], above, of[i], c[i], cn, g, mc[i], i == 0, zero_u, width_u
-                    )
+                        sc[q], above, of[i], h[i], hn, hs, keep_s, g, carry[f], pv[q],
+                        fresh_columns, keep, i == 0, zero_u, width_u,
+                    )  # fmt: skip
         for f in range(chunk, n_fields, n_chunks):
             _start_up(carry[f], colsum[f], insum[f], count_input, zero_u, width_u)
         for i in range(height - 1, -1, -1):
             for f in range(chunk, n_fields, n_chunks):
                 _substitute_row(
-                    u[f, i], s[f, i], out[f, i], fac.cp_columns[fac.columns_of[f], i], scale[f],
+                    u[f, i], s[f, i], out[f, i], fac.cp_columns[columns_of[f], i], scale[f],
                     carry[f], colsum[f], insum[f], count_input, zero_u, width_u,
                 )  # fmt: skip
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)
 def _row_sweep(
     u: np.ndarray,
     s: np.ndarray,
     out: np.ndarray,
-    c: np.ndarray,
     d: np.ndarray,
     lam: np.ndarray,
     dt: np.float32,
@@ -411,10 +506,10 @@ def _row_sweep(
             f = task - group * n_fields
             i0 = group * _LANES
             n_rows = min(_LANES, height - i0)
-            k = fac.rows_of[f]
+            g = dt * d[f]
             _solve_rows(
-                u, s, c, f, i0, n_rows, d[f], lam[f], dt, scale[f], fac.m_rows[k],
-                fac.cp_rows[k], sc,
+                u, s, fac.half, f, i0, n_rows, g * scale[f], (dt * lam[f]) * scale[f], dt, g,
+                fac.m_rows[fac.rows_of[f]], sc, True,
             )  # fmt: skip
             for q in range(n_rows):
                 row = sc[q]
@@ -423,12 +518,11 @@ def _row_sweep(
                     oi[j] = row[j]
 
 
-@numba.njit(cache=True, parallel=True, error_model="numpy")
+@numba.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FAST)
 def _column_sweep(
     u: np.ndarray,
     s: np.ndarray,
     out: np.ndarray,
-    c: np.ndarray,
     d: np.ndarray,
     dt: np.float32,
     fac: Factors,
@@ -448,19 +542,26 @@ def _column_sweep(
     alone, so the split does not change the result.
     """
     n_fields, height, width = u.shape
+    h = fac.half
     per = (width + split - 1) // split
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
     for task in prange(n_fields * split):
         f = task // split
         part = task - f * split
         j0 = np.uint64(min(width, part * per))
         j1 = np.uint64(min(width, part * per + per))
         g = dt * d[f]
-        mc = fac.m_columns[fac.columns_of[f]]
         of = out[f]
         for i in range(height):
             above = of[i - 1] if i > 0 else of[i]
-            cn = c[i - 1] if i > 0 else c[i]
-            _eliminate_down(of[i], above, of[i], c[i], cn, g, mc[i], i == 0, j0, j1)
+            hn = h[i - 1] if i > 0 else h[i]
+            hs = h[i + 1] if i + 1 < height else h[i]
+            keep_s = one if i + 1 < height else zero
+            _eliminate_down(
+                of[i], above, of[i], h[i], hn, hs, keep_s, g, carry[f], carry[f], True, False,
+                i == 0, j0, j1,
+            )  # fmt: skip
         _start_up(carry[f], colsum[f], insum[f], count_input, j0, j1)
         pc = fac.cp_columns[fac.columns_of[f]]
         for i in range(height - 1, -1, -1):
@@ -524,39 +625,38 @@ class Factors(NamedTuple):
 
     A named tuple, so that the kernels take it as one argument.
 
-    ``rows_of[f]`` and ``columns_of[f]`` index field ``f``'s factors in ``m_rows``/``cp_rows``
-    and ``m_columns``/``cp_columns``, each ``(n_distinct, H, W)``.
+    ``half`` is half the conductance (a face is the sum of its cells' halves). ``rows_of[f]``
+    and ``columns_of[f]`` index field ``f``'s factors in ``m_rows`` (the row solves' inverse
+    pivots) and ``cp_columns`` (the column solves' ``up * m``), each ``(n_distinct, H, W)``;
+    the sweeps recompute the rest as they go.
     """
 
+    half: np.ndarray
     rows_of: np.ndarray
     m_rows: np.ndarray
-    cp_rows: np.ndarray
     columns_of: np.ndarray
-    m_columns: np.ndarray
     cp_columns: np.ndarray
 
 
 def factors(c: np.ndarray, d: np.ndarray, lam: np.ndarray, dt: np.float32) -> Factors:
     """The factors for each distinct ``(dt * D, 1 + dt * lam)`` (rows) and ``dt * D`` (columns)."""
     height, width = c.shape
+    half = np.ascontiguousarray(c, dtype=np.float32) * np.float32(0.5)
     g = (dt * d).astype(np.float32)
     base = (np.float32(1.0) + dt * lam).astype(np.float32)
     rows_of, row_keys = _distinct([(float(a), float(b)) for a, b in zip(g, base, strict=True)])
     columns_of, column_keys = _distinct([(float(a),) for a in g])
     m_rows = np.empty((len(row_keys), height, width), np.float32)
-    cp_rows = np.empty_like(m_rows)
     for k, (gk, bk) in enumerate(row_keys):
-        row_factors(c, np.float32(gk), np.float32(bk), m_rows[k], cp_rows[k])
-    m_columns = np.empty((len(column_keys), height, width), np.float32)
-    cp_columns = np.empty_like(m_columns)
+        row_factors(half, np.float32(gk), np.float32(bk), m_rows[k])
+    cp_columns = np.empty((len(column_keys), height, width), np.float32)
     for k, (gk,) in enumerate(column_keys):
-        column_factors(c, np.float32(gk), m_columns[k], cp_columns[k])
-    return Factors(rows_of, m_rows, cp_rows, columns_of, m_columns, cp_columns)
+        column_factors(half, np.float32(gk), cp_columns[k])
+    return Factors(half, rows_of, m_rows, columns_of, cp_columns)
 
 
 def lod_steps(
     u: np.ndarray,
-    c: np.ndarray,
     s: np.ndarray,
     d: np.ndarray,
     lam: np.ndarray,
@@ -569,14 +669,16 @@ def lod_steps(
     """Advance ``u`` by ``steps`` implicit steps; the result lands in ``buffers[0]``.
 
     ``buffers`` are two distinct arrays shaped like ``u``, neither overlapping ``u``; ``fac``
-    are :func:`factors` of ``(c, d, lam, dt)``. The scheme is ``numpy_ref._implicit``'s:
-    row sweep, column sweep, rescaling to the exact total. A step's rescaling is applied
-    as the next step reads the field (so it costs no pass of its own), the last one in a
-    final pass; the first step's upward walk also sums ``u`` and ``s`` for the totals.
+    are :func:`factors` of ``(c, d, lam, dt)`` (they carry the conductance). The scheme is
+    ``numpy_ref._implicit``'s: row sweep, column sweep, rescaling to the exact total. A
+    step's rescaling is applied as the next step reads the field (so it costs no pass of its
+    own), the last one in a final pass; the first step's upward walk also sums ``u`` and
+    ``s`` for the totals.
     """
     n_fields, height, width = u.shape
     split = min(width, split_columns(n_fields, n_threads))
-    rhs = np.empty((max(1, n_threads), 2 * _LANES, width + _PAD), np.float32)
+    rhs = np.empty((max(1, n_threads), 3 * _LANES, width + _PAD), np.float32)
+    pivots = np.empty((max(1, n_threads) if split == 1 else 0, _LANES, width + _PAD), np.float32)
     carry = np.empty((n_fields, width), np.float32)
     colsum = np.empty((n_fields, width), np.float64)
     insum = np.empty((n_fields, 2, width), np.float64)
@@ -589,10 +691,12 @@ def lod_steps(
     for step in range(steps):
         x = out if (steps - 1 - step) % 2 == 0 else spare
         if split == 1:
-            _fused_sweep(src, s, x, c, d, lam, dt, fac, rhs, carry, colsum, insum, scale, step == 0)
+            _fused_sweep(
+                src, s, x, d, lam, dt, fac, rhs, pivots, carry, colsum, insum, scale, step == 0
+            )
         else:
-            _row_sweep(src, s, x, c, d, lam, dt, fac, rhs, scale)
-            _column_sweep(src, s, x, c, d, dt, fac, carry, colsum, insum, scale, step == 0, split)
+            _row_sweep(src, s, x, d, lam, dt, fac, rhs, scale)
+            _column_sweep(src, s, x, d, dt, fac, carry, colsum, insum, scale, step == 0, split)
         if step == 0:
             total = _sum_columns(insum[:, 0])
             source_total = _sum_columns(insum[:, 1])
