@@ -208,8 +208,9 @@ class _FactorCache:
     """The implicit scheme's elimination factors of the last call's coefficients.
 
     A model calls month after month with the same conductance, diffusivities, decays and
-    time step; the factors (four field planes at most per distinct channel) are then
-    computed and allocated once. The conductance is compared by value with a kept copy. A
+    time step; the factors (half the conductance, and a field plane for each distinct pair
+    of diffusivity and decay and for each distinct diffusivity) are then computed and
+    allocated once. The conductance is compared by value with a kept copy. A
     lock makes the check and the update one step, for models stepped in several threads
     with one backend (a sweep worker running tasks in threads).
     """
@@ -247,11 +248,11 @@ def _lod(
     threads = numba.get_num_threads()
     if flat_u.size >= IMPLICIT_SERIAL_BELOW or threads == 1:
         fac = cache.get(c, d, k, dt32)
-        return _implicit.lod_steps(flat_u, c, flat_s, d, k, dt32, steps, buffers, threads, fac)
+        return _implicit.lod_steps(flat_u, flat_s, d, k, dt32, steps, buffers, threads, fac)
     numba.set_num_threads(1)
     try:
         fac = cache.get(c, d, k, dt32)
-        return _implicit.lod_steps(flat_u, c, flat_s, d, k, dt32, steps, buffers, 1, fac)
+        return _implicit.lod_steps(flat_u, flat_s, d, k, dt32, steps, buffers, 1, fac)
     finally:
         numba.set_num_threads(threads)
 
