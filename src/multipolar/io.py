@@ -462,15 +462,17 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 def write_fields(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """An ``.npz`` file (``np.load`` reads it) whose bytes depend only on the arrays.
 
-    ``np.savez_compressed`` stamps each member with the current time; a fixed stamp makes
-    the file of a resumed run identical to an uninterrupted one's.
+    ``np.savez`` stamps each member with the current time; a fixed stamp makes the file of a
+    resumed run identical to an uninterrupted one's. Members are stored, not compressed:
+    deflate shrinks float fields by about 8% and takes 0.7 s at 0.05 degree (17 MB), more
+    than the rest of a 120-month run's output.
     """
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         for name, array in arrays.items():
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=False)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             archive.writestr(info, buffer.getvalue())
 
