@@ -131,17 +131,25 @@ def test_zonal_sum_is_the_same_on_one_thread_or_several(rng, monkeypatch):
 
 
 @pytest.mark.parametrize("height", [1, 7, 16, 17, 45])
-def test_one_pass_tasks_give_the_references_bytes_for_any_split(make_problem, height):
+@pytest.mark.parametrize(
+    ("width", "n_channels", "n_batch"),
+    [(23, 3, 2), (23, 3, None), (2, 1, None), (1, 2, 2)],
+    ids=["6 fields", "3 fields", "1 field, 2 wide", "4 fields, 1 wide"],
+)
+def test_one_pass_tasks_give_the_references_bytes_for_any_split(
+    make_problem, height, width, n_channels, n_batch
+):
     # The rows are dealt out as tasks to whichever worker asks next: however many workers
     # and rows per task (blocks cut short by a task's end included), every row is updated
-    # exactly once, as the NumPy reference does it.
+    # exactly once, as the NumPy reference does it. Rows one or two cells wide have only
+    # edge cells.
     from multipolar.kernels.numpy_ref import NumpyBackend
 
-    p = make_problem(height, 23, 3, 2)
+    p = make_problem(height, width, n_channels, n_batch)
     want = NumpyBackend().diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, 3)
-    flat_u, flat_s, d, k = numba_cpu._flatten(p.u, p.s, p.D, p.lam, 3)
+    flat_u, flat_s, d, k = numba_cpu._flatten(p.u, p.s, p.D, p.lam, n_channels)
     for workers, task_rows in [(1, 16), (2, 16), (5, 3), (3, 13), (8, 1)]:
-        scratch = np.empty((workers, numba_cpu.ROW_BLOCK, 3, 23), dtype=np.float32)
+        scratch = np.empty((workers, numba_cpu.ROW_BLOCK, 3, width), dtype=np.float32)
         buffers = (np.full_like(flat_u, np.nan), np.full_like(flat_u, np.nan))
         counter = np.zeros(1, dtype=np.int64)
         got = _numba_kernels.diffuse_one_pass(
