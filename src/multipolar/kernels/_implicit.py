@@ -18,7 +18,7 @@ call by :func:`factors` for each distinct ``(dt * D, 1 + dt * lam)`` among the f
 rows' inverse pivots ``m``) and ``dt * D`` (the columns' ``cp``); the rest is recomputed as
 the sweeps go, which costs less than reading it: the rows' ``b`` and back-substitution
 coefficients from ``m`` and the faces, the columns' pivots by a vector division on the way
-down (the same expression as :func:`column_factors`', so the two agree exactly). When the
+down (the same expression as :func:`column_factors`, so the two agree exactly). When the
 fields share out evenly among the threads (the usual case), a step is one parallel loop over
 the threads' shares of the fields (:func:`_fused_sweep`), each share advanced side by side:
 going down, each group of :data:`_LANES` rows is solved along the rows in scratch (their
