@@ -52,7 +52,7 @@ BYTE_MODEL_IMPLICIT = (
     "columns' elimination in one pass, 12 B), and read as v and u and written on the way "
     "up (12 B); c is counted once (4 B); once per call, the sources read again for their "
     "total (4 B, on the first step's way up) and the final rescaling (8 B). Not counted: "
-    "the elimination factors (16 B per cell for each distinct set of coefficients) and "
+    "the elimination factors (8 B per cell for each distinct set of coefficients) and "
     "repeated reads of c"
 )
 BYTE_MODELS = {"explicit": BYTE_MODEL, "implicit": BYTE_MODEL_IMPLICIT}

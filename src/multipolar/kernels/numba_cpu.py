@@ -1,7 +1,7 @@
 """Numba backend: fused, multi-threaded CPU kernels with optional temporal blocking.
 
-Same interface and float32 arithmetic as :class:`~multipolar.kernels.numpy_ref.NumpyBackend`.
-The explicit ``diffuse`` makes one pass over all K channels per step (the conductance read
+Same interface as :class:`~multipolar.kernels.numpy_ref.NumpyBackend`, and its float32
+arithmetic for the explicit scheme (the implicit sweeps contract multiply-adds). The explicit ``diffuse`` makes one pass over all K channels per step (the conductance read
 once per cell and shared by the channels), parallel over rows; from a few steps per call on
 it uses temporal blocking (:mod:`multipolar.kernels._blocking`), which is faster at every
 grid size measured (docs/benchmarks.md) and gives bitwise the same result. The implicit

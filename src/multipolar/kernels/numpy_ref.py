@@ -8,7 +8,9 @@ and no sources, each channel's total is conserved up to float32 rounding.
 The implicit scheme (see :mod:`multipolar.kernels.contract`) solves for each step's change
 one direction at a time with the Thomas algorithm; the loop runs along the lines and each
 operation is vectorised over all the lines (every row of every field, then every column).
-The other backends repeat its float32 operations in the same order.
+The CUDA kernels and Numba's explicit kernels repeat its float32 operations in the same
+order; Numba's implicit sweeps contract multiply-adds into FMAs and agree to about 1e-7 of
+the largest value per step.
 """
 
 from __future__ import annotations
