@@ -1,12 +1,13 @@
 """Numba backend: fused, multi-threaded CPU kernels with optional temporal blocking.
 
 Same interface as :class:`~multipolar.kernels.numpy_ref.NumpyBackend`, and its float32
-arithmetic for the explicit scheme (the implicit sweeps contract multiply-adds). The explicit ``diffuse`` makes one pass over all K channels per step (the conductance read
-once per cell and shared by the channels), parallel over rows; from a few steps per call on
-it uses temporal blocking (:mod:`multipolar.kernels._blocking`), which is faster at every
-grid size measured (docs/benchmarks.md) and gives bitwise the same result. The implicit
-scheme's sweeps are in :mod:`multipolar.kernels._implicit`. Buffers are allocated once per
-call, never per step, and a caller's ``out`` is written in place.
+arithmetic for the explicit scheme (the implicit sweeps contract multiply-adds). The
+explicit ``diffuse`` makes one pass over all K channels per step (the conductance read once
+per cell and shared by the channels), parallel over rows; from a few steps per call on it
+uses temporal blocking (:mod:`multipolar.kernels._blocking`), which is faster at every grid
+size measured (docs/benchmarks.md) and gives bitwise the same result. The implicit scheme's
+sweeps are in :mod:`multipolar.kernels._implicit`. Buffers are allocated once per call,
+never per step, and a caller's ``out`` is written in place.
 
 Results do not depend on the number of threads: work is split into tasks fixed by the grid,
 and ``zonal_sum`` adds fixed chunks of cells in a fixed order.
