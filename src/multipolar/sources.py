@@ -116,7 +116,7 @@ class SourceBuilder:
     def __init__(self, layout: SourceLayout, n_channels: int) -> None:
         self._layout = layout
         self._table = np.zeros((n_channels, layout.n_labels), dtype=np.float64)
-        self._points: dict[tuple[int, int, int], float] = {}
+        self._points: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def territory(self, channel: int, iso3: str, amount: float) -> bool:
         """Spread ``amount`` evenly over a state's cells; False if it has none in the grid."""
@@ -131,7 +131,8 @@ class SourceBuilder:
         cell = self._layout.base_cell.get(base_id)
         if cell is None:
             return False
-        self._add(channel, *cell, amount)
+        row, col = cell
+        self._points.append((channel, np.array([row]), np.array([col]), np.array([amount])))
         return True
 
     def corridor(self, channel: int, project_id: str, amount: float) -> bool:
@@ -139,14 +140,9 @@ class SourceBuilder:
         corridor = self._layout.corridors.get(project_id)
         if corridor is None:
             return False
-        share = amount / len(corridor.rows)
-        for r, c in zip(corridor.rows.tolist(), corridor.cols.tolist(), strict=True):
-            self._add(channel, r, c, share)
+        share = np.full(len(corridor.rows), amount / len(corridor.rows))
+        self._points.append((channel, corridor.rows, corridor.cols, share))
         return True
-
-    def _add(self, channel: int, row: int, col: int, amount: float) -> None:
-        key = (channel, row, col)
-        self._points[key] = self._points.get(key, 0.0) + amount
 
     def finish(self) -> SourceBatch:
         """Densities per square degree: table per label, and the point cells."""
@@ -154,6 +150,22 @@ class SourceBuilder:
         counts = np.maximum(layout.cell_counts, 1)
         table = (self._table / (counts * layout.cell_area)).astype(np.float32)
         table[:, 0] = 0.0
-        keys = np.array(list(self._points), dtype=np.int64).reshape(-1, 3)
-        values = np.array(list(self._points.values()), dtype=np.float64) / layout.cell_area
-        return SourceBatch(table, keys[:, 0], keys[:, 1], keys[:, 2], values.astype(np.float32))
+        channels, rows, cols, values = self._point_cells()
+        values = values / layout.cell_area
+        return SourceBatch(table, channels, rows, cols, values.astype(np.float32))
+
+    def _point_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Unique (channel, row, col) cells and their amounts, added in the order given."""
+        if not self._points:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, np.zeros(0)
+        height, width = self._layout.geography.country.shape
+        keys = np.concatenate(
+            [(c * height + np.asarray(r)) * width + np.asarray(q) for c, r, q, _ in self._points]
+        )
+        amounts = np.concatenate([a for *_, a in self._points])
+        unique, where = np.unique(keys, return_inverse=True)
+        totals = np.bincount(where, weights=amounts, minlength=len(unique))
+        cell, col = np.divmod(unique, width)
+        channel, row = np.divmod(cell, height)
+        return channel, row, col, totals
