@@ -48,3 +48,19 @@ def test_months_by_resolution_take_each_scheme_at_its_own_substeps(tmp_path, cap
 def test_bad_resolution_is_a_usage_error(capsys):
     assert bench.main(["--resolution", "0,1", "--backend", "numpy"]) == 2
     assert "--resolution" in capsys.readouterr().err
+
+
+def test_shared_coefficients_have_the_models_structure(tmp_path, capsys):
+    shared = bench._inputs(8, 6, 1, 3, "shared")
+    assert len(set(shared["D"].tolist())) == 1
+    assert shared["lam"][0] != shared["lam"][1]
+    np.testing.assert_array_equal(shared["lam"], np.tile(shared["lam"][:2], 3))
+    random = bench._inputs(8, 6, 1, 3)
+    assert len(set(random["D"].tolist())) == 6
+    np.testing.assert_array_equal(shared["u"], random["u"])  # same fields, other coefficients
+    path = tmp_path / "bench.json"
+    argv = ["--size", "16", "--backend", "numpy", "--scheme", "implicit", "--repeats", "1"]
+    argv += ["--steps", "2", "--coefficients", "shared", "--json", str(path)]
+    assert bench.main(argv) == 0
+    assert "coefficients shared" in capsys.readouterr().out
+    assert json.loads(path.read_text())["machine"]["coefficients"] == "shared"

@@ -198,6 +198,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default 64; the explicit scheme takes thousands at fine resolution)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    parser.add_argument(
+        "--coefficients",
+        choices=("random", "shared"),
+        default="random",
+        help="with --size: a random D and decay per channel (default), or the model's "
+        "structure: one D for every channel and two decays, alternating (security, economy)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
 
 
@@ -284,12 +291,23 @@ def _copy_timers(
         yield "parallel", memcpy
 
 
-def _inputs(size: int, channels: int, batch: int, seed: int) -> dict[str, Any]:
+def _inputs(
+    size: int, channels: int, batch: int, seed: int, coefficients: str = "random"
+) -> dict[str, Any]:
+    """Random fields, sources and conductance on an N x N grid, with ``coefficients``.
+
+    ``"random"`` draws D and the decay per channel; ``"shared"`` gives every channel the first
+    D and the channels the first two decays in turn, as the model's channels are (one
+    diffusivity, a decay per domain), so that kernels may share their factors.
+    """
     rng = np.random.default_rng(seed)
     shape = (channels, size, size) if batch == 1 else (batch, channels, size, size)
     c = rng.uniform(0.05, 1.0, (size, size)).astype(np.float32)
     D = rng.uniform(0.05, 0.25, channels).astype(np.float32)
     lam = rng.uniform(0.0, 0.02, channels).astype(np.float32)
+    if coefficients == "shared":
+        D = np.full(channels, D[0], np.float32)
+        lam = np.resize(lam[:2], channels)
     dt = 0.9 * min(max_stable_dt(d, k) for d, k in zip(D, lam, strict=True))
     return {
         "u": rng.random(shape, dtype=np.float32),
@@ -722,7 +740,7 @@ def run(args: argparse.Namespace) -> int:
     ensembles: list[EnsembleResult] = []
     numpy_cache: dict[tuple[int, str], tuple[float, int]] = {}
     for size in sizes:
-        data = _inputs(size, args.channels, args.batch, args.seed)
+        data = _inputs(size, args.channels, args.batch, args.seed, args.coefficients)
         for name in names:
             for scheme in _schemes(args):
                 for variant, factory in _variants(name, args.blocked, scheme).items():
@@ -733,6 +751,7 @@ def run(args: argparse.Namespace) -> int:
                     if args.sequential and args.batch > 1 and scheme == "explicit":
                         ensembles.append(_bench_ensemble(name, variant, backend, data, args, size))
     machine = _machine(names)
+    machine["coefficients"] = args.coefficients
     print(_report(results, ensembles, machine))
     if args.json:
         payload = {
