@@ -63,10 +63,10 @@ class InfluenceField:
         self._spare = backend.asarray(np.zeros(shape, dtype=np.float32))
         self.s = backend.asarray(np.zeros(shape, dtype=np.float32))
         self.c = backend.asarray(geography.conductance.astype(np.float32))
-        self._country = backend.asarray(geography.country.astype(np.int32))
+        country = geography.country.astype(np.int32)
+        self._country = backend.asarray(country)
         self._n_basins = len(geography.basin_names)
-        zone = geography.country.astype(np.int32) * self._n_basins + geography.basin
-        self._zone = backend.asarray(zone.astype(np.int32))
+        self._zone = backend.asarray(country * self._n_basins + geography.basin.astype(np.int32))
         self._zone_sums: tuple[int, np.ndarray] | None = None
         self.version = 0
         self._host: tuple[int, np.ndarray] | None = None

@@ -34,6 +34,7 @@ __all__ = [
     "SCHEMES",
     "check_diffuse_args",
     "check_fill_args",
+    "check_label_range",
     "check_out",
     "check_scheme",
     "check_zonal_args",
@@ -100,6 +101,21 @@ def check_zonal_args(u: Any, labels: Any, n_labels: int) -> None:
         raise TypeError(f"labels must be integers, got {labels.dtype}")
     if n_labels < 1:
         raise ValueError(f"n_labels must be at least 1, got {n_labels}")
+
+
+def label_range_error(n_labels: int) -> ValueError:
+    """The error every backend raises for a label outside ``[0, n_labels)``."""
+    return ValueError(f"labels must lie in [0, {n_labels})")
+
+
+def check_label_range(labels: Any, n_labels: int) -> None:
+    """Reject labels outside ``[0, n_labels)``; ``labels`` is a NumPy or a CuPy array.
+
+    The Numba kernels check the labels in their own pass instead and raise
+    :func:`label_range_error` themselves.
+    """
+    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= n_labels):
+        raise label_range_error(n_labels)
 
 
 def check_fill_args(table: Any, labels: Any, out: Any) -> None:

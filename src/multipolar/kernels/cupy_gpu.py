@@ -28,6 +28,7 @@ from multipolar.kernels._cuda_source import (
 from multipolar.kernels.contract import (
     check_diffuse_args,
     check_fill_args,
+    check_label_range,
     check_out,
     check_scheme,
     check_zonal_args,
@@ -221,8 +222,7 @@ class CupyBackend:
         flat_labels = cp.ascontiguousarray(cp.asarray(labels).reshape(-1)).astype(
             cp.int32, copy=False
         )
-        if flat_labels.size and (int(flat_labels.min()) < 0 or int(flat_labels.max()) >= n_labels):
-            raise ValueError(f"labels must lie in [0, {n_labels})")
+        check_label_range(flat_labels, n_labels)
         lead = tuple(u.shape[:-2])
         n_fields = int(np.prod(lead))
         n_cells = int(flat_labels.size)
@@ -244,7 +244,6 @@ class CupyBackend:
         table = cp.asarray(table)
         check_fill_args(table, labels, out)
         n_labels = int(table.shape[-1])
-        if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= n_labels):
-            raise ValueError(f"labels must lie in [0, {n_labels})")
+        check_label_range(labels, n_labels)
         flat = out.reshape(-1, *labels.shape)
         cp.take(table.reshape(-1, n_labels), labels, axis=1, out=flat)

@@ -31,6 +31,7 @@ from multipolar.kernels.contract import (
     check_out,
     check_scheme,
     check_zonal_args,
+    label_range_error,
 )
 
 __all__ = ["BlockingPlan", "NumbaBackend", "diffuse_blocked"]
@@ -408,7 +409,7 @@ class NumbaBackend:
             finally:
                 numba.set_num_threads(threads)
         if bad:
-            raise ValueError(f"labels must lie in [0, {n_labels})")
+            raise label_range_error(n_labels)
         total = partial[0].copy()
         for chunk in partial[1:]:
             total += chunk
@@ -422,4 +423,4 @@ class NumbaBackend:
         flat = out.reshape(-1, *labels.shape)
         bad = fill_by_label(np.ascontiguousarray(table.reshape(-1, n_labels)), labels, flat)
         if bad:
-            raise ValueError(f"labels must lie in [0, {n_labels})")
+            raise label_range_error(n_labels)

@@ -20,6 +20,7 @@ import numpy as np
 from multipolar.kernels.contract import (
     check_diffuse_args,
     check_fill_args,
+    check_label_range,
     check_out,
     check_scheme,
     check_zonal_args,
@@ -78,8 +79,7 @@ class NumpyBackend:
         """Sum each channel over each label: float64 ``(K, n_labels)`` or ``(B, K, n_labels)``."""
         check_zonal_args(u, labels, n_labels)
         flat_labels = labels.ravel()
-        if flat_labels.size and (flat_labels.min() < 0 or flat_labels.max() >= n_labels):
-            raise ValueError(f"labels must lie in [0, {n_labels})")
+        check_label_range(flat_labels, n_labels)
         lead = u.shape[:-2]
         fields = u.reshape(-1, flat_labels.size)
         out = np.stack(
@@ -95,8 +95,7 @@ class NumpyBackend:
         table = np.asarray(table)
         check_fill_args(table, labels, out)
         n_labels = table.shape[-1]
-        if labels.size and (labels.min() < 0 or labels.max() >= n_labels):
-            raise ValueError(f"labels must lie in [0, {n_labels})")
+        check_label_range(labels, n_labels)
         flat = out.reshape(-1, *labels.shape)
         np.take(table.reshape(-1, n_labels), labels, axis=1, out=flat, mode="clip")
 
