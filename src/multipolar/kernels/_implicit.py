@@ -270,10 +270,7 @@ def _solve_rows(
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy", fastmath=_FAST)
-def _eliminate_down(
-    v: np.ndarray,
-    above: np.ndarray,
-    out: np.ndarray,
+def _column_pivots(
     hi: np.ndarray,
     hn: np.ndarray,
     hs: np.ndarray,
@@ -281,55 +278,58 @@ def _eliminate_down(
     g: np.float32,
     cp: np.ndarray,
     pivots: np.ndarray,
-    fresh: bool,
-    keep: bool,
+    first: bool,
+    j0: np.uint64,
+    j1: np.uint64,
+) -> None:
+    """One row's inverse pivots ``m`` of the column solves into ``pivots`` (:func:`column_factors`).
+
+    ``lo``/``up`` are ``g`` times the faces to the rows above and below (``hn``, ``hs``:
+    their half conductance; ``keep_s`` is 0 on the last row, which has no face below; the
+    first row has no ``lo``); ``cp`` carries the row above's ``up * m`` and receives this
+    row's. The pivots always land in ``pivots``, where the elimination reads them, and where
+    a later field with the same coefficients finds them.
+    """
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    if first:
+        for j in range(j0, j1):
+            up = g * ((hi[j] + hs[j]) * keep_s)
+            mj = _pivot(zero, up, one, zero)
+            cp[j] = up * mj
+            pivots[j] = mj
+        return
+    for j in range(j0, j1):
+        up = g * ((hi[j] + hs[j]) * keep_s)
+        mj = _pivot(g * (hi[j] + hn[j]), up, one, cp[j])
+        cp[j] = up * mj
+        pivots[j] = mj
+
+
+@numba.njit(cache=True, inline="always", error_model="numpy", fastmath=_FAST)
+def _eliminate_down(
+    v: np.ndarray,
+    above: np.ndarray,
+    out: np.ndarray,
+    hi: np.ndarray,
+    hn: np.ndarray,
+    g: np.float32,
+    pivots: np.ndarray,
     first: bool,
     j0: np.uint64,
     j1: np.uint64,
 ) -> None:
     """Forward elimination of one row down the columns: ``out = (v + lo * above) * m``.
 
-    ``lo``/``up`` are ``g`` times the faces to the rows above and below (``hn``, ``hs``:
-    their half conductance; ``keep_s`` is 0 on the last row, which has no face below; the
-    first row has no ``lo``). With ``fresh`` the inverse pivot ``m`` is computed here, as in
-    :func:`column_factors`, from the row above's ``cp`` (carried in ``cp``, which then
-    receives this row's ``up * m``), and, with ``keep``, left in ``pivots`` for a field with
-    the same coefficients; otherwise ``m`` is read from ``pivots``.
+    ``lo`` is ``g`` times the face to the row above (``hn``: its half conductance; the first
+    row has none) and ``m`` the row's inverse pivots (:func:`_column_pivots`).
     """
-    one = np.float32(1.0)
-    zero = np.float32(0.0)
-    if not fresh:
-        if first:
-            for j in range(j0, j1):
-                out[j] = v[j] * pivots[j]
-            return
-        for j in range(j0, j1):
-            out[j] = (v[j] + (g * (hi[j] + hn[j])) * above[j]) * pivots[j]
-        return
     if first:
         for j in range(j0, j1):
-            up = g * ((hi[j] + hs[j]) * keep_s)
-            mj = _pivot(zero, up, one, zero)
-            cp[j] = up * mj
-            out[j] = v[j] * mj
-            if keep:
-                pivots[j] = mj
-        return
-    if keep:
-        for j in range(j0, j1):
-            up = g * ((hi[j] + hs[j]) * keep_s)
-            lo = g * (hi[j] + hn[j])
-            mj = _pivot(lo, up, one, cp[j])
-            cp[j] = up * mj
-            out[j] = (v[j] + lo * above[j]) * mj
-            pivots[j] = mj
+            out[j] = v[j] * pivots[j]
         return
     for j in range(j0, j1):
-        up = g * ((hi[j] + hs[j]) * keep_s)
-        lo = g * (hi[j] + hn[j])
-        mj = _pivot(lo, up, one, cp[j])
-        cp[j] = up * mj
-        out[j] = (v[j] + lo * above[j]) * mj
+        out[j] = (v[j] + (g * (hi[j] + hn[j])) * above[j]) * pivots[j]
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
@@ -433,10 +433,8 @@ def _fused_sweep(
         for i0 in range(0, height, _LANES):
             n_rows = min(_LANES, height - i0)
             for f in range(chunk, n_fields, n_chunks):
-                later = f + n_chunks
                 fresh_rows = f == chunk or rows_of[f] != rows_of[f - n_chunks]
                 fresh_columns = f == chunk or columns_of[f] != columns_of[f - n_chunks]
-                keep = later < n_fields and columns_of[later] == columns_of[f]
                 g = dt * d[f]
                 _solve_rows(
                     u, s, h, f, i0, n_rows, g * scale[f], (dt * lam[f]) * scale[f], dt, g,
@@ -448,11 +446,14 @@ def _fused_sweep(
                     above = of[i - 1] if i > 0 else of[i]
                     hn = h[i - 1] if i > 0 else h[i]
                     hs = h[i + 1] if i + 1 < height else h[i]
-                    keep_s = one if i + 1 < height else zero
+                    if fresh_columns:
+                        keep_s = one if i + 1 < height else zero
+                        _column_pivots(
+                            h[i], hn, hs, keep_s, g, carry[f], pv[q], i == 0, zero_u, width_u
+                        )
                     _eliminate_down(
-                        sc[q], above, of[i], h[i], hn, hs, keep_s, g, carry[f], pv[q],
-                        fresh_columns, keep, i == 0, zero_u, width_u,
-                    )  # fmt: skip
+                        sc[q], above, of[i], h[i], hn, g, pv[q], i == 0, zero_u, width_u
+                    )
         for f in range(chunk, n_fields, n_chunks):
             _start_up(carry[f], colsum[f], insum[f], count_input, zero_u, width_u)
         for i in range(height - 1, -1, -1):
@@ -514,6 +515,7 @@ def _column_sweep(
     dt: np.float32,
     fac: Factors,
     carry: np.ndarray,
+    pivots: np.ndarray,
     colsum: np.ndarray,
     insum: np.ndarray,
     scale: np.ndarray,
@@ -523,7 +525,8 @@ def _column_sweep(
     """``out = max(scale * u + (I - g Ly)^-1 out, 0)`` in place, down the columns and back.
 
     A task takes one of ``split`` parts of one field's width: it eliminates down the rows
-    (:func:`_eliminate_down`, the vectorised loop along a row segment), then substitutes
+    (:func:`_column_pivots` into ``pivots[f, 0]``, then :func:`_eliminate_down`, vectorised
+    loops along a row segment), then substitutes
     back up (:func:`_substitute_row`), leaving the columns' sums of the result in ``colsum``
     (and, with ``count_input``, of ``u`` and ``s`` in ``insum``). Every column is solved
     alone, so the split does not change the result.
@@ -540,15 +543,14 @@ def _column_sweep(
         j1 = np.uint64(min(width, part * per + per))
         g = dt * d[f]
         of = out[f]
+        pv = pivots[f, 0]
         for i in range(height):
             above = of[i - 1] if i > 0 else of[i]
             hn = h[i - 1] if i > 0 else h[i]
             hs = h[i + 1] if i + 1 < height else h[i]
             keep_s = one if i + 1 < height else zero
-            _eliminate_down(
-                of[i], above, of[i], h[i], hn, hs, keep_s, g, carry[f], carry[f], True, False,
-                i == 0, j0, j1,
-            )  # fmt: skip
+            _column_pivots(h[i], hn, hs, keep_s, g, carry[f], pv, i == 0, j0, j1)
+            _eliminate_down(of[i], above, of[i], h[i], hn, g, pv, i == 0, j0, j1)
         _start_up(carry[f], colsum[f], insum[f], count_input, j0, j1)
         pc = fac.cp_columns[fac.columns_of[f]]
         for i in range(height - 1, -1, -1):
@@ -670,7 +672,10 @@ def lod_steps(
     n_fields, height, width = u.shape
     split = min(width, split_columns(n_fields, n_threads))
     rhs = np.zeros((max(1, n_threads), 3 * _LANES, _padded(width)), np.float32)
-    pivots = np.empty((max(1, n_threads) if split == 1 else 0, _LANES, _padded(width)), np.float32)
+    pivots = np.empty(
+        (max(1, n_threads), _LANES, _padded(width)) if split == 1 else (n_fields, 1, width),
+        np.float32,
+    )
     carry = np.empty((n_fields, width), np.float32)
     colsum = np.empty((n_fields, width), np.float64)
     insum = np.empty((n_fields, 2, width), np.float64)
@@ -688,7 +693,9 @@ def lod_steps(
             )
         else:
             _row_sweep(src, s, x, d, lam, dt, fac, rhs, scale)
-            _column_sweep(src, s, x, d, dt, fac, carry, colsum, insum, scale, step == 0, split)
+            _column_sweep(
+                src, s, x, d, dt, fac, carry, pivots, colsum, insum, scale, step == 0, split
+            )
         if step == 0:
             total = _sum_columns(insum[:, 0])
             source_total = _sum_columns(insum[:, 1])
