@@ -16,7 +16,9 @@ maps ``<16 x float>`` to whatever the CPU has (one 512-bit register with AVX-512
 The kernels work in place on groups of sixteen rows of one C-contiguous ``(R, P)`` float32
 array, over the columns of ``n_tiles`` tiles (``16 * n_tiles <= P``). A group is either in
 row layout or tiled: each 16 × 16 tile transposed in place, so that row ``r0 + k`` of tile
-``t`` holds column ``16 * t + k`` of the sixteen rows, one vector load away.
+``t`` holds column ``16 * t + k`` of the sixteen rows, one vector load away. The kernels
+check the array's type but not its bounds: the caller sizes it (``_implicit`` pads its
+scratch rows to whole tiles).
 """
 
 from __future__ import annotations
@@ -76,10 +78,12 @@ def _vector_at(builder: ir.IRBuilder, base, index):
 
 
 def _load(builder: ir.IRBuilder, base, index):
+    """The 16 floats at float ``index`` of ``base`` (no alignment assumed)."""
     return builder.load(_vector_at(builder, base, index), align=4)
 
 
 def _store(builder: ir.IRBuilder, value, base, index) -> None:
+    """Store a 16-float vector at float ``index`` of ``base``."""
     builder.store(value, _vector_at(builder, base, index), align=4)
 
 
@@ -120,6 +124,7 @@ def _rows_args(context, builder, signature, args):
 
 
 def _column(builder, tile_index) -> ir.Value:
+    """First column of tile ``tile_index``."""
     return builder.mul(tile_index, ir.Constant(_I64, WIDTH))
 
 
