@@ -22,10 +22,11 @@ down (the same expression as :func:`column_factors`, so the two agree exactly). 
 fields share out evenly among the threads (the usual case), a step is one parallel loop over
 the threads' shares of the fields (:func:`_fused_sweep`), each share advanced side by side:
 going down, each group of :data:`_LANES` rows is solved along the rows in scratch (their
-scalar recurrences interleaved) and eliminated down the columns at once (vectorised along
-the row; unsigned indices keep LLVM's loop vectoriser free of negative-index checks), so the
-row solution never goes to memory; a field whose row or column coefficients equal those of
-the share's previous field reuses the coefficients that field left in scratch. Then the
+recurrences side by side in the lanes of a vector, :mod:`._lanes`) and eliminated down the
+columns at once (vectorised along the row; unsigned indices keep LLVM's loop vectoriser
+free of negative-index checks), so the row solution never goes to memory; a field whose
+row or column coefficients equal those of the share's previous field reuses the
+coefficients that field left in scratch. Then the
 fields are walked back up, adding each column's float64 sum on the way. Otherwise rows and
 columns are two loops (:func:`_row_sweep`, :func:`_column_sweep`), the columns of a field
 cut into parts. Each step's rescaling is applied as the next step reads the field, the last
