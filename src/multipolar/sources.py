@@ -93,9 +93,7 @@ class SourceLayout:
         """For each project in the grid, the share of its cells in each host state."""
         return {pid: corridor.hosts for pid, corridor in self.corridors.items()}
 
-    def emit(
-        self, plan: ChannelPlan, allocation: list[tuple[Instrument, float]]
-    ) -> SourceBatch:
+    def emit(self, plan: ChannelPlan, allocation: list[tuple[Instrument, float]]) -> SourceBatch:
         """Source densities of one month's allocation of the powers' budgets."""
         builder = self.batch(plan.n_channels)
         for item, amount in allocation:

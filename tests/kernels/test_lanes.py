@@ -133,3 +133,11 @@ def test_vector_and_scalar_recurrences_agree_on_other_cpus(tmp_path, cpu):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_kernels_refuse_other_layouts():
+    rows = np.zeros((WIDTH, 2 * WIDTH), np.float64)
+    with pytest.raises(numba.core.errors.TypingError, match="C-contiguous 2-D float32"):
+        _transpose(rows, 0, 1)
+    with pytest.raises(numba.core.errors.TypingError, match="C-contiguous 2-D float32"):
+        _solve(np.zeros((3 * WIDTH, 2 * WIDTH), np.float32)[:, ::2], 0, WIDTH, 2 * WIDTH, 1)

@@ -18,7 +18,8 @@ call by :func:`factors` for each distinct ``(dt * D, 1 + dt * lam)`` among the f
 rows' inverse pivots ``m``) and ``dt * D`` (the columns' ``cp``); the rest is recomputed as
 the sweeps go, which costs less than reading it: the rows' ``b`` and back-substitution
 coefficients from ``m`` and the faces, the columns' pivots by a vector division on the way
-down (the same expression as :func:`column_factors`, so the two agree exactly). When the
+down (:func:`_column_pivots`, with which :func:`column_factors` computes ``cp``, so the two
+agree exactly). When the
 fields share out evenly among the threads (the usual case), a step is one parallel loop over
 the threads' shares of the fields (:func:`_fused_sweep`), each share advanced side by side:
 going down, each group of :data:`_LANES` rows is solved along the rows in scratch (their
@@ -119,8 +120,8 @@ def row_factors(h: np.ndarray, g: np.float32, base: np.float32, m: np.ndarray) -
 def column_factors(h: np.ndarray, g: np.float32, cp: np.ndarray) -> None:
     """``cp = up * m`` of the column solves (base 1), down each column (``h``: half of ``c``).
 
-    The way down of a step recomputes the pivots ``m`` (:func:`_eliminate_down`, with the
-    same operations), the way up reads ``cp``.
+    Row by row with :func:`_column_pivots`, the function with which the way down of a step
+    recomputes the pivots ``m``, so the two agree exactly; the way up reads ``cp``.
     """
     height, width = h.shape
     one = np.float32(1.0)
@@ -128,18 +129,16 @@ def column_factors(h: np.ndarray, g: np.float32, cp: np.ndarray) -> None:
     n_chunks = min(width, _CHUNKS)
     per = (width + n_chunks - 1) // n_chunks
     for chunk in prange(n_chunks):
-        j0 = chunk * per
-        j1 = min(width, j0 + per)
+        j0 = np.uint64(chunk * per)
+        j1 = np.uint64(min(width, chunk * per + per))
+        pivots = np.empty(width, np.float32)
         for i in range(height):
+            if i > 0:
+                cp[i, j0:j1] = cp[i - 1, j0:j1]
             keep_s = one if i + 1 < height else zero
+            north = i - 1 if i > 0 else i
             south = i + 1 if i + 1 < height else i
-            for j in range(j0, j1):
-                up = g * ((h[i, j] + h[south, j]) * keep_s)
-                if i == 0:
-                    cp[i, j] = up * _pivot(zero, up, one, zero)
-                else:
-                    lo = g * (h[i, j] + h[i - 1, j])
-                    cp[i, j] = up * _pivot(lo, up, one, cp[i - 1, j])
+            _column_pivots(h[i], h[north], h[south], keep_s, g, cp[i], pivots, i == 0, j0, j1)
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy", fastmath=_FAST)
@@ -283,13 +282,14 @@ def _column_pivots(
     j0: np.uint64,
     j1: np.uint64,
 ) -> None:
-    """One row's inverse pivots ``m`` of the column solves into ``pivots`` (:func:`column_factors`).
+    """One row's inverse pivots ``m`` of the column solves, into ``pivots``, and its ``cp``.
 
     ``lo``/``up`` are ``g`` times the faces to the rows above and below (``hn``, ``hs``:
     their half conductance; ``keep_s`` is 0 on the last row, which has no face below; the
     first row has no ``lo``); ``cp`` carries the row above's ``up * m`` and receives this
-    row's. The pivots always land in ``pivots``, where the elimination reads them, and where
-    a later field with the same coefficients finds them.
+    row's (:func:`column_factors` keeps each row's ``cp`` for the way up). The pivots always
+    land in ``pivots``, where the elimination reads them, and where a later field with the
+    same coefficients finds them.
     """
     one = np.float32(1.0)
     zero = np.float32(0.0)

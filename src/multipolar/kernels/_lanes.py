@@ -28,6 +28,7 @@ import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
+from numba.core.errors import TypingError
 from numba.extending import intrinsic
 
 WIDTH = 16
@@ -108,6 +109,13 @@ def _is_rows(ty) -> bool:
     )
 
 
+def _signature(rows, n_groups: int):
+    """``void(rows, int64 * n_groups, n_tiles)``; refuses any layout but the kernels' one."""
+    if not _is_rows(rows):
+        raise TypingError(f"rows must be a C-contiguous 2-D float32 array, got {rows}")
+    return types.void(rows, *([types.int64] * n_groups), types.int64)
+
+
 def _row_pointers(context, builder, rows_ty, rows, r0):
     """Pointers to the first float of rows ``r0 .. r0 + 15`` of a C-contiguous 2-D array."""
     array = context.make_array(rows_ty)(context, builder, rows)
@@ -134,9 +142,7 @@ def _column(builder, tile_index) -> ir.Value:
 @intrinsic
 def transpose_tiles(typingctx, rows, r0, n_tiles):
     """Transpose each 16 × 16 tile of rows ``r0 .. r0 + 15`` of ``rows`` in place."""
-    if not _is_rows(rows):
-        return None
-    sig = types.void(rows, types.int64, types.int64)
+    sig = _signature(rows, 1)
 
     def codegen(context, builder, signature, args):
         (pointers,), n = _rows_args(context, builder, signature, args)
@@ -158,9 +164,7 @@ def forward_tiles(typingctx, rows, r0, rb, n_tiles):
     tile transposed (:func:`transpose_tiles`). ``d`` replaces ``a``, each tile transposed:
     column ``16 * t + k`` of the sixteen rows in row ``r0 + k``, columns ``16 * t ..``.
     """
-    if not _is_rows(rows):
-        return None
-    sig = types.void(rows, types.int64, types.int64, types.int64)
+    sig = _signature(rows, 2)
 
     def codegen(context, builder, signature, args):
         (a_rows, b_rows), n = _rows_args(context, builder, signature, args)
@@ -185,9 +189,7 @@ def backward_tiles(typingctx, rows, r0, re, n_tiles):
     ``d`` (rows ``r0 ..``, as :func:`forward_tiles` leaves it) and ``e`` (rows ``re ..``)
     have each tile transposed; ``x`` replaces ``d`` in row layout.
     """
-    if not _is_rows(rows):
-        return None
-    sig = types.void(rows, types.int64, types.int64, types.int64)
+    sig = _signature(rows, 2)
 
     def codegen(context, builder, signature, args):
         (d_rows, e_rows), n = _rows_args(context, builder, signature, args)

@@ -136,9 +136,7 @@ def check_fill_args(table: Any, labels: Any, out: Any) -> None:
         raise TypeError(f"labels must be integers, got {labels.dtype}")
     table_shape = _shape(table)
     if table_shape[:-1] != shape[:-2] or len(table_shape) != len(shape) - 1:
-        raise ValueError(
-            f"table must have shape {(*shape[:-2], 'n_labels')}, got {table_shape}"
-        )
+        raise ValueError(f"table must have shape {(*shape[:-2], 'n_labels')}, got {table_shape}")
     if table.dtype != np.float32:
         raise TypeError(f"table must be float32, got {table.dtype}")
 
