@@ -38,6 +38,7 @@ import numpy as np
 
 from multipolar._table import format_table
 from multipolar.kernels import _deps, available_backends, max_stable_dt, registered_backends
+from multipolar.kernels.memory import aligned_zeros
 from multipolar.kernels.registry import Backend, get_backend
 
 __all__ = ["BYTE_MODEL", "BYTE_MODELS", "add_arguments", "main", "run"]
@@ -400,7 +401,7 @@ def _bench_config(
     repeats = min(3, args.repeats) if name == "numpy" else args.repeats
     u, c, s = (backend.asarray(data[k]) for k in ("u", "c", "s"))
     rest = (data["D"], data["lam"], data["dt"], steps)
-    outs = [backend.asarray(np.zeros_like(data["u"])) for _ in range(2)] if args.out else []
+    outs = [backend.asarray(aligned_zeros(data["u"].shape)) for _ in range(2)] if args.out else []
 
     def call() -> Any:
         if not outs:
@@ -609,7 +610,7 @@ def _bench_month(
     substeps = _month_substeps(scheme, data["D"], data["lam"])
     steps = min(substeps * args.months, args.max_steps)
     u, c, s = (backend.asarray(data[k]) for k in ("u", "c", "s"))
-    outs = [backend.asarray(np.zeros_like(data["u"])) for _ in range(2)]
+    outs = [backend.asarray(aligned_zeros(data["u"].shape)) for _ in range(2)]
     rest = (data["D"], data["lam"], 1.0 / substeps)
 
     def call(n: int) -> Any:

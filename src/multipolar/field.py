@@ -19,6 +19,7 @@ import numpy as np
 from multipolar.geography import Geography
 from multipolar.kernels import Backend
 from multipolar.kernels.contract import check_scheme
+from multipolar.kernels.memory import aligned_zeros
 from multipolar.sources import SourceBatch
 
 __all__ = ["InfluenceField"]
@@ -59,9 +60,9 @@ class InfluenceField:
         self.D = np.asarray(diffusivity_cells, dtype=np.float32)
         self.lam = np.asarray(decay, dtype=np.float32)
         shape = (self.n_channels, *geography.country.shape)
-        self.u = backend.asarray(np.zeros(shape, dtype=np.float32))
-        self._spare = backend.asarray(np.zeros(shape, dtype=np.float32))
-        self.s = backend.asarray(np.zeros(shape, dtype=np.float32))
+        self.u = backend.asarray(aligned_zeros(shape))
+        self._spare = backend.asarray(aligned_zeros(shape))
+        self.s = backend.asarray(aligned_zeros(shape))
         self.c = backend.asarray(geography.conductance.astype(np.float32))
         country = geography.country.astype(np.int32)
         self._country = backend.asarray(country)

@@ -34,8 +34,8 @@ def _compile_uncached(module, name):
     u64 = np.uint64
     if name == "update_row":
         kernel(row, row, row, row, row, row, row, row, True, True, f32, f32, f32)
-    elif name == "conductance_rows":
-        kernel(np.ones((3, 16), np.float32), 1, row, row.copy(), row.copy(), 0, 16)
+    elif name == "face_rows":
+        kernel(np.ones((3, 16), np.float32), 0, 3, np.zeros((7, 16), np.float32))
     elif name == "_update":
         sc = np.zeros((8, 32), np.float32)
         kernel(sc, (7, u64(8)), sc, (0, 1, 2, 3, 4, 5, 6), u64(8), u64(8), f32, f32, f32)
@@ -56,7 +56,7 @@ def _compile_uncached(module, name):
     ("module", "name"),
     [
         (_numba_kernels, "update_row"),
-        (_numba_kernels, "conductance_rows"),
+        (_numba_kernels, "face_rows"),
         (_blocking, "_update"),
         (_blocking, "_faces"),
     ],
@@ -149,11 +149,12 @@ def test_one_pass_tasks_give_the_references_bytes_for_any_split(
     want = NumpyBackend().diffuse(p.u, p.c, p.s, p.D, p.lam, p.dt, 3)
     flat_u, flat_s, d, k = numba_cpu._flatten(p.u, p.s, p.D, p.lam, n_channels)
     for workers, task_rows in [(1, 16), (2, 16), (5, 3), (3, 13), (8, 1)]:
-        scratch = np.empty((workers, numba_cpu.ROW_BLOCK, 3, width), dtype=np.float32)
+        scratch = numba_cpu.one_pass_scratch(workers, width)
         buffers = (np.full_like(flat_u, np.nan), np.full_like(flat_u, np.nan))
         counter = np.zeros(1, dtype=np.int64)
         got = _numba_kernels.diffuse_one_pass(
-            flat_u, p.c, flat_s, d, k, np.float32(p.dt), 3, *buffers, scratch, counter, task_rows
-        )
+            flat_u, p.c, flat_s, d, k, np.float32(p.dt), 3, *buffers, scratch, counter, task_rows,
+            False,
+        )  # fmt: skip
         np.testing.assert_array_equal(got.reshape(want.shape), want, err_msg=f"{workers=}")
         assert counter[0] == -(-height // task_rows) + workers  # each task once, one miss each

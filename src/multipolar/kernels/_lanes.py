@@ -99,7 +99,7 @@ def _fma(builder: ir.IRBuilder, a, b, c):
     return builder.fadd(c, product, flags=("contract",))
 
 
-def _is_rows(ty) -> bool:
+def is_rows(ty) -> bool:
     """Whether ``ty`` is a C-contiguous 2-D float32 array, the only layout the kernels take."""
     return (
         isinstance(ty, types.Array)
@@ -111,7 +111,7 @@ def _is_rows(ty) -> bool:
 
 def _signature(rows, n_groups: int):
     """``void(rows, int64 * n_groups, n_tiles)``; refuses any layout but the kernels' one."""
-    if not _is_rows(rows):
+    if not is_rows(rows):
         raise TypingError(f"rows must be a C-contiguous 2-D float32 array, got {rows}")
     return types.void(rows, *([types.int64] * n_groups), types.int64)
 

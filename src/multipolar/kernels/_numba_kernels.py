@@ -14,10 +14,12 @@ from llvmlite import ir
 from numba import prange, types
 from numba.extending import intrinsic
 
+from multipolar.kernels._stencil import MIN_WIDTH, update_pair, update_single
+
 __all__ = [
     "claim",
-    "conductance_rows",
     "diffuse_one_pass",
+    "face_rows",
     "parallel_copy",
     "update_row",
 ]
@@ -43,36 +45,38 @@ def claim(typingctx, counter):
 
 
 @numba.njit(cache=True)
-def conductance_rows(
-    c: np.ndarray, i: int, cfe: np.ndarray, cfs: np.ndarray, cfn: np.ndarray, col0: int, col1: int
-) -> None:
-    """Face conductances of row ``i`` over columns ``[col0, col1)``, written from index 0.
+def face_rows(c: np.ndarray, i0: int, i1: int, faces: np.ndarray) -> None:
+    """Face conductances of rows ``[i0, i1)`` into ``faces`` (``2 * (i1 - i0) + 1`` rows).
 
-    ``cfe[q] = (c[i, j] + c[i, j+1]) / 2`` with ``j = col0 + q`` (0 at the east edge),
-    ``cfs`` the same towards row ``i + 1`` and ``cfn`` towards ``i - 1`` (0 at the grid's
-    edge, so a missing neighbour contributes an exact zero flux).
+    Row ``2 r`` of ``faces`` holds the faces north of row ``i0 + r``, ``2 r + 1`` those east of
+    it and ``2 r + 2`` those south of it (so the south faces of one row are the north faces of
+    the next, stored once): ``(c[i, j] + c[n]) / 2`` for each neighbour ``n``, and 0 where the
+    grid ends, so a missing neighbour contributes an exact zero flux.
     """
     height, width = c.shape
     half = np.float32(0.5)
-    zero = np.float32(0.0)
-    row = c[i]
-    east = min(col1, width - 1)
-    for j in range(col0, east):
-        cfe[j - col0] = (row[j] + row[j + 1]) * half
-    for j in range(east, col1):
-        cfe[j - col0] = zero
-    if i + 1 < height:
-        below = c[i + 1]
-        for j in range(col0, col1):
-            cfs[j - col0] = (row[j] + below[j]) * half
+    if i0 > 0:
+        _mean_rows(c[i0 - 1], c[i0], faces[0], half)
     else:
-        cfs[: col1 - col0] = zero
-    if i > 0:
-        above = c[i - 1]
-        for j in range(col0, col1):
-            cfn[j - col0] = (row[j] + above[j]) * half
-    else:
-        cfn[: col1 - col0] = zero
+        faces[0, :] = 0
+    for i in range(i0, i1):
+        r = i - i0
+        row = c[i]
+        east = faces[2 * r + 1]
+        for j in range(width - 1):
+            east[j] = (row[j] + row[j + 1]) * half
+        east[width - 1] = 0
+        if i + 1 < height:
+            _mean_rows(row, c[i + 1], faces[2 * r + 2], half)
+        else:
+            faces[2 * r + 2, :] = 0
+
+
+@numba.njit(cache=True)
+def _mean_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, half: np.float32) -> None:
+    """``out[j] = (a[j] + b[j]) * half``: the faces between two rows."""
+    for j in range(out.shape[0]):
+        out[j] = (a[j] + b[j]) * half
 
 
 @numba.njit(cache=True)
@@ -138,58 +142,83 @@ def diffuse_one_pass(
     scratch: np.ndarray,
     counter: np.ndarray,
     task_rows: int,
+    streaming: bool,
 ) -> np.ndarray:
     """Advance ``u`` by ``steps`` updates, one fused pass over all fields per step.
 
     A step's rows are split into tasks of ``task_rows`` rows, fixed by the grid; each of
-    ``n_workers`` parallel workers (``scratch`` is ``(n_workers, R, 3, W)``) takes the next
-    task from ``counter`` (one int64) until none is left, so the split of the work among
+    ``n_workers`` parallel workers (``scratch`` is ``(n_workers, 2 R + 1, W)``) takes the
+    next task from ``counter`` (one int64) until none is left, so the split of the work among
     threads follows their progress but the result does not. A task takes its rows ``R`` at
-    a time: it computes their face conductances once, then updates those rows of each field
-    in turn, so each field is streamed in runs of ``R`` rows and the conductance is shared
-    by all fields. Steps ping-pong between ``buf_a`` and ``buf_b``; the buffer holding the
-    result is returned (``u`` when ``steps`` is 0).
+    a time: it computes their face conductances once (:func:`face_rows`), then updates those
+    rows of each field in turn, two rows per pass (:mod:`~multipolar.kernels._stencil`), so
+    each field is streamed in runs of ``R`` rows and the faces are shared by all fields.
+    Rows narrower than the vector code's minimum go through :func:`update_row`. Steps
+    ping-pong between ``buf_a`` and ``buf_b``, written with non-temporal stores when
+    ``streaming`` (both buffers' rows must then start on 64-byte lines); the buffer holding
+    the result is returned (``u`` when ``steps`` is 0).
     """
     n_fields, height, width = u.shape
     n_workers = scratch.shape[0]
-    block = scratch.shape[1]
+    block = (scratch.shape[1] - 1) // 2
     n_tasks = (height + task_rows - 1) // task_rows
+    vector = width >= MIN_WIDTH
     src = u
     for t in range(steps):
         dst = buf_a if t % 2 == 0 else buf_b
         counter[0] = 0
         for worker in prange(n_workers):
+            faces = scratch[worker]
             task = claim(counter)
             while task < n_tasks:
                 stop = min(height, (task + 1) * task_rows)
                 for i0 in range(task * task_rows, stop, block):
                     i1 = min(stop, i0 + block)
-                    for i in range(i0, i1):
-                        cf = scratch[worker, i - i0]
-                        conductance_rows(c, i, cf[0], cf[1], cf[2], 0, width)
+                    face_rows(c, i0, i1, faces)
                     for f in range(n_fields):
-                        for i in range(i0, i1):
-                            cf = scratch[worker, i - i0]
-                            north = i - 1 if i > 0 else i
-                            south = i + 1 if i + 1 < height else i
-                            update_row(
-                                dst[f, i],
-                                src[f, i],
-                                src[f, north],
-                                src[f, south],
-                                s[f, i],
-                                cf[0],
-                                cf[1],
-                                cf[2],
-                                True,
-                                True,
-                                d[f],
-                                lam[f],
-                                dt,
-                            )
+                        for i in range(i0, i1, 2):
+                            last = min(i + 1, i1 - 1)
+                            north = max(i - 1, 0)
+                            south = min(last + 1, height - 1)
+                            face_row = 2 * (i - i0)
+                            if not vector:
+                                _update_rows(dst[f], src[f], s[f], faces, i, last, i0, d[f], lam[f], dt)
+                            elif last > i:
+                                update_pair(
+                                    dst[f], src[f], s[f], faces, i, north, south, face_row,
+                                    d[f], lam[f], dt, streaming,
+                                )  # fmt: skip
+                            else:
+                                update_single(
+                                    dst[f], src[f], s[f], faces, i, north, south, face_row,
+                                    d[f], lam[f], dt, streaming,
+                                )  # fmt: skip
                 task = claim(counter)
         src = dst
     return src
+
+
+@numba.njit(cache=True)
+def _update_rows(
+    dst: np.ndarray,
+    src: np.ndarray,
+    s: np.ndarray,
+    faces: np.ndarray,
+    first: int,
+    last: int,
+    i0: int,
+    dk: np.float32,
+    lk: np.float32,
+    dt: np.float32,
+) -> None:
+    """Rows ``first .. last`` of one field with the scalar :func:`update_row` (narrow grids)."""
+    height = src.shape[0]
+    for i in range(first, last + 1):
+        face = 2 * (i - i0)
+        update_row(
+            dst[i], src[i], src[max(i - 1, 0)], src[min(i + 1, height - 1)], s[i],
+            faces[face + 1], faces[face + 2], faces[face], True, True, dk, lk, dt,
+        )  # fmt: skip
 
 
 @numba.njit(cache=True, parallel=True)

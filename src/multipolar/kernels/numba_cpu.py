@@ -33,6 +33,7 @@ from multipolar.kernels.contract import (
     check_zonal_args,
     label_range_error,
 )
+from multipolar.kernels.memory import LINE_BYTES, aligned_empty, aligned_zeros, is_aligned
 
 __all__ = ["BlockingPlan", "NumbaBackend", "diffuse_blocked"]
 
@@ -120,21 +121,13 @@ class _BufferPool:
 
     def take(self, shape: tuple[int, ...]) -> np.ndarray:
         spares = self._spare.get(shape)
-        return spares.pop() if spares else np.empty(shape, dtype=np.float32)
+        return spares.pop() if spares else aligned_empty(shape)
 
     def give_back(self, buffers: tuple[np.ndarray, ...], result: np.ndarray) -> None:
         for buffer in buffers:
             spares = self._spare.setdefault(buffer.shape, [])
             if buffer is not result and len(spares) < self.KEEP:
                 spares.append(buffer)
-
-
-def _aligned_zeros(shape: tuple[int, ...]) -> np.ndarray:
-    """A zeroed float32 array whose data starts on a 64-byte boundary."""
-    n = int(np.prod(shape))
-    raw = np.zeros(n + 16, dtype=np.float32)
-    start = (-raw.ctypes.data % 64) // 4
-    return raw[start : start + n].reshape(shape)
 
 
 def _tiled(
@@ -157,7 +150,7 @@ def _tiled(
     n_chunks = max(1, min(threads, -(-height // tile_h) * -(-width // tile_w)))
     block = min(time_block, steps)
     group, rows, length = scratch_shape(n_fields, block, tile_w, RING_BYTES)
-    scratch = _aligned_zeros((n_chunks, rows, length))
+    scratch = aligned_zeros((n_chunks, rows, length))
     return diffuse_tiled(
         flat_u,
         np.ascontiguousarray(c),
@@ -189,7 +182,6 @@ def _one_pass(
     """Size the per-thread scratch and the task counter, then run the one-pass kernel."""
     height, width = c.shape
     n_workers = max(1, min(numba.get_num_threads(), -(-height // TASK_ROWS)))
-    scratch = np.empty((n_workers, ROW_BLOCK, 3, width), dtype=np.float32)
     return diffuse_one_pass(
         flat_u,
         np.ascontiguousarray(c),
@@ -200,10 +192,25 @@ def _one_pass(
         steps,
         buffers[0],
         buffers[1],
-        scratch,
+        one_pass_scratch(n_workers, width),
         np.zeros(1, dtype=np.int64),
         TASK_ROWS,
+        streams(buffers, width),
     )
+
+
+def one_pass_scratch(n_workers: int, width: int) -> np.ndarray:
+    """Each worker's face rows for the one-pass kernel: ``(n_workers, 2 * ROW_BLOCK + 1, W)``."""
+    return aligned_empty((n_workers, 2 * ROW_BLOCK + 1, width))
+
+
+def streams(buffers: tuple[np.ndarray, ...], width: int) -> bool:
+    """Whether the one-pass kernel may write ``buffers`` with non-temporal stores.
+
+    Its vector stores must then fall on 64-byte lines: every buffer starts on one and rows
+    are whole lines (``W`` a multiple of 16).
+    """
+    return width % (LINE_BYTES // 4) == 0 and all(is_aligned(b) for b in buffers)
 
 
 class _FactorCache:
