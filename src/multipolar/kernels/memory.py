@@ -17,7 +17,10 @@ LINE_BYTES = 64
 
 
 def aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
-    """An uninitialised C-contiguous float32 array whose data start on a 64-byte line."""
+    """An uninitialised C-contiguous float32 array whose data start on a 64-byte line.
+
+    (An array of no elements has no data to align.)
+    """
     n = int(np.prod(shape, dtype=np.int64))
     pad = LINE_BYTES // 4
     raw = np.empty(n + pad, dtype=np.float32)

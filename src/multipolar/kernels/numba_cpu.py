@@ -7,7 +7,9 @@ per cell and shared by the channels), parallel over rows; from a few steps per c
 uses temporal blocking (:mod:`multipolar.kernels._blocking`), which is faster at every grid
 size measured (docs/benchmarks.md) and gives bitwise the same result. The implicit scheme's
 sweeps are in :mod:`multipolar.kernels._implicit`. Buffers are allocated once per call,
-never per step, and a caller's ``out`` is written in place.
+never per step, and a caller's ``out`` is written in place; the one-pass kernel writes with
+non-temporal stores when its outputs start on cache lines (:mod:`multipolar.kernels.memory`
+allocates such buffers).
 
 Results do not depend on the number of threads: work is split into tasks fixed by the grid,
 and ``zonal_sum`` adds fixed chunks of cells in a fixed order.
