@@ -143,7 +143,9 @@ def test_vector_update_is_the_reference_on_other_cpus(tmp_path, cpu):
 def test_vector_rows_refuse_other_layouts():
     rows = np.zeros((3, MIN_WIDTH), np.float32)
     with pytest.raises(numba.core.errors.TypingError, match="dst must be a C-contiguous"):
-        _vector(rows.astype(np.float64), rows, rows, np.zeros((5, MIN_WIDTH), np.float32), 0, 1, False)
+        _vector(
+            rows.astype(np.float64), rows, rows, np.zeros((5, MIN_WIDTH), np.float32), 0, 1, False
+        )
     wide = np.zeros((3, 2 * MIN_WIDTH), np.float32)
     with pytest.raises(numba.core.errors.TypingError, match="faces must be a C-contiguous"):
         _vector(rows, rows, rows, wide[:, ::2], 0, 1, False)

@@ -182,7 +182,9 @@ def diffuse_one_pass(
                             south = min(last + 1, height - 1)
                             face_row = 2 * (i - i0)
                             if not vector:
-                                _update_rows(dst[f], src[f], s[f], faces, i, last, i0, d[f], lam[f], dt)
+                                _update_rows(
+                                    dst[f], src[f], s[f], faces, i, last, i0, d[f], lam[f], dt
+                                )
                             elif last > i:
                                 update_pair(
                                     dst[f], src[f], s[f], faces, i, north, south, face_row,

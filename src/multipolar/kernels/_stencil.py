@@ -96,7 +96,9 @@ class _Rows:
         self.u = [self._row(src, north), *(self._row(src, r) for r in rows), self._row(src, south)]
         self.out = [self._row(dst, r) for r in rows]
         self.s = [self._row(s, r) for r in rows]
-        face = [self._row(faces, builder.add(face_row, self.const(k))) for k in range(2 * n_rows + 1)]
+        face = [
+            self._row(faces, builder.add(face_row, self.const(k))) for k in range(2 * n_rows + 1)
+        ]
         self.vertical = face[0::2]
         self.east = face[1::2]
         self.d, self.lam, self.dt = (self._splat(v) for v in args[8:11])
@@ -154,13 +156,17 @@ class _Rows:
         # where the west face is zero too.
         u_prev = [cgutils.alloca_once_value(b, _ZERO) for _ in range(n)]
         face_prev = [cgutils.alloca_once_value(b, _ZERO) for _ in range(n)]
-        u_cur = [cgutils.alloca_once_value(b, self.load(self.u[1 + k], self.const(0))) for k in range(n)]
+        u_cur = [
+            cgutils.alloca_once_value(b, self.load(self.u[1 + k], self.const(0))) for k in range(n)
+        ]
 
         def carried(q, east):
             centre = [b.load(p) for p in u_cur]
             east_face = [self.load(row, q) for row in self.east]
             west = [b.shuffle_vector(b.load(u_prev[k]), centre[k], _WEST) for k in range(n)]
-            west_face = [b.shuffle_vector(b.load(face_prev[k]), east_face[k], _WEST) for k in range(n)]
+            west_face = [
+                b.shuffle_vector(b.load(face_prev[k]), east_face[k], _WEST) for k in range(n)
+            ]
             self.cells(q, centre, west, east(centre), west_face, east_face, streaming)
             return centre, east_face
 
@@ -203,7 +209,9 @@ def _kernel(n_rows: int):
     """The intrinsic updating rows ``first .. first + n_rows - 1`` of one field."""
 
     def typer(typingctx, dst, src, s, faces, first, north, south, face_row, d, lam, dt, streaming):
-        sig = _signature(dst, src, s, faces, (first, north, south, face_row), (d, lam, dt), streaming)
+        sig = _signature(
+            dst, src, s, faces, (first, north, south, face_row), (d, lam, dt), streaming
+        )
 
         def codegen(context, builder, signature, args):
             rows = _Rows(context, builder, signature, args, n_rows)
