@@ -56,7 +56,7 @@ def face_rows(c: np.ndarray, i0: int, i1: int, faces: np.ndarray) -> None:
     height, width = c.shape
     half = np.float32(0.5)
     if i0 > 0:
-        _mean_rows(c[i0 - 1], c[i0], faces[0], half)
+        _mean_rows(c[i0 - 1], c[i0], faces[0, :width], half)
     else:
         faces[0, :] = 0
     for i in range(i0, i1):
@@ -67,7 +67,7 @@ def face_rows(c: np.ndarray, i0: int, i1: int, faces: np.ndarray) -> None:
             east[j] = (row[j] + row[j + 1]) * half
         east[width - 1] = 0
         if i + 1 < height:
-            _mean_rows(row, c[i + 1], faces[2 * r + 2], half)
+            _mean_rows(row, c[i + 1], faces[2 * r + 2, :width], half)
         else:
             faces[2 * r + 2, :] = 0
 

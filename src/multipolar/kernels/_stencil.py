@@ -107,7 +107,8 @@ class _Rows:
         return ir.Constant(_I64, value)
 
     def _row(self, array, row):
-        return self.builder.gep(array.data, [self.builder.mul(row, self.width)])
+        pitch = cgutils.unpack_tuple(self.builder, array.shape, 2)[1]
+        return self.builder.gep(array.data, [self.builder.mul(row, pitch)])
 
     def _splat(self, scalar):
         b = self.builder
