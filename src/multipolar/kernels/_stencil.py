@@ -12,7 +12,7 @@ them too. Here, written in LLVM IR as Numba intrinsics (Numba has no vector type
   are loaded once for both (per two output rows: 4 rows of ``u`` instead of 6, 5 rows of
   faces instead of 6);
 * with ``streaming``, the new values are written with non-temporal stores, which do not
-  read the output's cache lines first (a third of the step's memory traffic) and leave
+  read the output's cache lines first (a quarter of the step's memory traffic) and leave
   the caches to the inputs. This needs every row of ``dst`` to start on a 64-byte line.
 
 Each lane does exactly the reference's float32 operations for its cell, in the same order
@@ -23,7 +23,8 @@ neighbour at the west and east edges enters as a zero face times a finite differ
 the north and south edges already do (the caller's face rows are zero there).
 
 The arrays are C-contiguous 2-D float32: ``dst``, ``src`` and ``s`` are one field's
-``(H, W)`` rows and ``faces`` the face rows of a block (:func:`face_rows`). Rows must be at
+``(H, W)`` rows and ``faces`` the face rows of a block
+(:func:`~multipolar.kernels._numba_kernels.face_rows`; it may be wider). Rows must be at
 least :data:`MIN_WIDTH` cells wide: the last vector is placed to end on the row's last cell,
 overlapping the one before it when ``W`` is not a multiple of 16 (it recomputes the same
 values), and nothing outside a row is read or written.
