@@ -78,6 +78,24 @@ def test_streaming_stores_write_the_same_bytes(rng, width):
     assert np.array_equal(cached.view(np.int32), streamed.view(np.int32))
 
 
+def test_face_rows_wider_than_the_grid_leave_their_extra_columns_alone(rng):
+    # A worker's face scratch may be wider than the grid; the vector code then steps over
+    # its rows by the scratch's own pitch and never reads the extra columns (NaN here).
+    height, width = 5, 40
+    src, s, c = _fields(rng, height, width)
+    narrow = np.zeros((5, width), np.float32)
+    wide = np.full((5, width + 24), np.nan, np.float32)
+    face_rows(c, 1, 3, narrow)
+    face_rows(c, 1, 3, wide)
+    np.testing.assert_array_equal(wide[:, :width], narrow)
+    assert np.isnan(wide[1:, width:]).all()
+    want, got = np.zeros_like(src), np.zeros_like(src)
+    _vector(want, src, s, narrow, 1, 2, False)
+    _vector(got, src, s, wide, 1, 2, False)
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(got[1:3]).all()
+
+
 def test_face_rows_are_the_means_of_neighbouring_cells_and_zero_past_the_edge(rng):
     height, width = 7, 9
     c = rng.uniform(0.02, 1.0, (height, width)).astype(np.float32)
