@@ -124,8 +124,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print("ok")
         return 0
     if not args.overrides and validate_fragment(args.scenario):
-        print("ok (a fragment: its keys and values are checked; cross-references are checked "
-              "in the scenarios that extend it)")
+        print(
+            "ok (a fragment: its keys and values are checked; cross-references are checked "
+            "in the scenarios that extend it)"
+        )
         return 0
     scenario = load_scenario(args.scenario, args.overrides)
     from multipolar.config.checks import scheme_warnings
