@@ -19,7 +19,7 @@ import numpy as np
 from multipolar.geography import Geography
 from multipolar.kernels import Backend
 from multipolar.kernels.contract import check_scheme
-from multipolar.kernels.memory import aligned_zeros
+from multipolar.kernels.memory import aligned_empty, aligned_zeros, is_aligned
 from multipolar.sources import SourceBatch
 
 __all__ = ["InfluenceField"]
@@ -71,6 +71,20 @@ class InfluenceField:
         self._zone_sums: tuple[int, np.ndarray] | None = None
         self.version = 0
         self._host: tuple[int, np.ndarray] | None = None
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Restore a pickled field (a checkpoint) with its host buffers on cache lines again.
+
+        Pickling copies the arrays into fresh, unaligned memory; the Numba backend writes
+        with streaming stores only into aligned outputs (:mod:`multipolar.kernels.memory`).
+        """
+        self.__dict__.update(state)
+        for name in ("u", "_spare", "s"):
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray) and not is_aligned(value):
+                aligned = aligned_empty(value.shape)
+                aligned[...] = value
+                setattr(self, name, aligned)
 
     def set_sources(self, batch: SourceBatch) -> None:
         """Replace the source densities with one step's batch, in place on the device."""
