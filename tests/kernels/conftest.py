@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -103,3 +105,24 @@ def make_problem(rng: np.random.Generator) -> Callable[..., Problem]:
         return random_problem(rng, height, width, n_channels, n_batch, **options)
 
     return make
+
+
+@pytest.fixture
+def run_for_cpu(tmp_path) -> Callable[[str, str], str]:
+    """Run a Python script whose Numba code is compiled for another CPU; return its output.
+
+    ``run(script, cpu)`` sets ``NUMBA_CPU_NAME`` (``"generic"`` x86-64 has no FMA and no AVX)
+    and a fresh cache, so nothing compiled for this machine is reused, and fails the test
+    if the script does.
+    """
+
+    def run(script: str, cpu: str) -> str:
+        env = {**os.environ, "NUMBA_CPU_NAME": cpu, "NUMBA_CACHE_DIR": str(tmp_path / cpu)}
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True,
+            timeout=300, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    return run

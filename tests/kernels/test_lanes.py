@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import numba
 import numpy as np
 import pytest
@@ -123,16 +119,10 @@ print(np.array_equal(rows[:WIDTH, :width], want[:WIDTH, :width]))
 
 
 @pytest.mark.parametrize("cpu", ["generic", "haswell"])
-def test_vector_and_scalar_recurrences_agree_on_other_cpus(tmp_path, cpu):
+def test_vector_and_scalar_recurrences_agree_on_other_cpus(run_for_cpu, cpu):
     # Without FMA instructions ("generic") the scalar code rounds the product and the sum
     # apart; the vector code must then do the same, not call a fused multiply-add.
-    env = {**os.environ, "NUMBA_CPU_NAME": cpu, "NUMBA_CACHE_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-c", _ON_ANOTHER_CPU], env=env, capture_output=True, text=True,
-        timeout=300, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "True"
+    assert run_for_cpu(_ON_ANOTHER_CPU, cpu) == "True"
 
 
 def test_kernels_refuse_other_layouts():

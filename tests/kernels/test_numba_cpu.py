@@ -33,7 +33,7 @@ def _compile_uncached(module, name):
     f32 = np.float32(0.5)
     u64 = np.uint64
     if name == "update_row":
-        kernel(row, row, row, row, row, row, row, row, True, True, f32, f32, f32)
+        kernel(row, row, row, row, row, row, row, row, f32, f32, f32)
     elif name == "face_rows":
         kernel(np.ones((3, 16), np.float32), 0, 3, np.zeros((7, 16), np.float32))
     elif name == "_update":

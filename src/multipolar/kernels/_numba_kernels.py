@@ -89,29 +89,27 @@ def update_row(
     cfe: np.ndarray,
     cfs: np.ndarray,
     cfn: np.ndarray,
-    west_edge: bool,
-    east_edge: bool,
     dk: np.float32,
     lk: np.float32,
     dt: np.float32,
 ) -> None:
-    """One explicit update of a row segment: ``out[q]`` for the cells of ``uc``.
+    """One explicit update of a whole row: ``out[q]`` for every cell of ``uc``.
 
     All arrays are 1-D and aligned (index ``q`` is the same column in each). ``un``/``us``
     are the rows north and south (the row itself, with ``cfn``/``cfs`` zero, at the grid's
-    edge). Cells ``1 .. L-2`` are updated; cell 0 too when ``west_edge`` (it has no west
-    neighbour), and cell ``L-1`` when ``east_edge``. The arithmetic is the reference's:
+    edge); the first cell has no west neighbour and the last no east one. The scalar
+    counterpart of :mod:`~multipolar.kernels._stencil`, used for rows too narrow for its
+    vectors. The arithmetic is the reference's:
     ``lap = ((fe + fw) + fs) + fn`` with ``f = cf * (u[n] - u)``, then
     ``u + dt * ((D * lap - lam * u) + s)``. The interior loop runs on unsigned indices,
     which spares LLVM's vectoriser the checks for negative ones.
     """
     n = uc.shape[0]
-    if west_edge:
-        u0 = uc[0]
-        lap = cfe[0] * (uc[1] - u0) if n > 1 else np.float32(0.0)
-        lap = lap + cfs[0] * (us[0] - u0)
-        lap = lap + cfn[0] * (un[0] - u0)
-        out[0] = u0 + dt * (dk * lap - lk * u0 + sr[0])
+    u0 = uc[0]
+    lap = cfe[0] * (uc[1] - u0) if n > 1 else np.float32(0.0)
+    lap = lap + cfs[0] * (us[0] - u0)
+    lap = lap + cfn[0] * (un[0] - u0)
+    out[0] = u0 + dt * (dk * lap - lk * u0 + sr[0])
     one = np.uint64(1)
     for q in range(one, np.uint64(max(n - 1, 1))):
         u0 = uc[q]
@@ -119,7 +117,7 @@ def update_row(
         lap = lap + cfs[q] * (us[q] - u0)
         lap = lap + cfn[q] * (un[q] - u0)
         out[q] = u0 + dt * (dk * lap - lk * u0 + sr[q])
-    if east_edge and n > 1:
+    if n > 1:
         q = n - 1
         u0 = uc[q]
         lap = cfe[q - 1] * (uc[q - 1] - u0)
@@ -219,7 +217,7 @@ def _update_rows(
         face = 2 * (i - i0)
         update_row(
             dst[i], src[i], src[max(i - 1, 0)], src[min(i + 1, height - 1)], s[i],
-            faces[face + 1], faces[face + 2], faces[face], True, True, dk, lk, dt,
+            faces[face + 1], faces[face + 2], faces[face], dk, lk, dt,
         )  # fmt: skip
 
 
