@@ -102,9 +102,13 @@ class _Terminated(BaseException):
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
     # the client's connections close mid-message while the driver unwinds: Dask and tornado
-    # would log that as errors with tracebacks, which say nothing to a user who stopped it
-    for name in ("distributed", "tornado"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    # would log that as errors with tracebacks, which say nothing to a user who stopped it.
+    # Every logger of theirs is silenced, not only the two roots: Dask's logging config
+    # gives some children their own level ("tornado.application": ERROR).
+    names = ["distributed", "tornado", *logging.root.manager.loggerDict]
+    for name in names:
+        if name.split(".")[0] in ("distributed", "tornado"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     raise _Terminated
 
 
