@@ -106,7 +106,7 @@ def test_restored_fields_are_equal_and_back_on_cache_lines(tmp_path: Path) -> No
     model.step()
     checkpoint.save_checkpoint(tmp_path, model, RunSettings(total=3, seed=0))
     loaded, _ = load_checkpoint(tmp_path)
-    for name in ("u", "_spare", "s"):
+    for name in ("u", "_spare", "s", "c"):
         restored = getattr(loaded.field, name)
         assert is_aligned(restored), name
         np.testing.assert_array_equal(restored, getattr(model.field, name))

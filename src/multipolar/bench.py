@@ -38,7 +38,7 @@ import numpy as np
 
 from multipolar._table import format_table
 from multipolar.kernels import _deps, available_backends, max_stable_dt, registered_backends
-from multipolar.kernels.memory import aligned_zeros
+from multipolar.kernels.memory import aligned_array, aligned_zeros
 from multipolar.kernels.registry import Backend, get_backend
 
 __all__ = ["BYTE_MODEL", "BYTE_MODELS", "add_arguments", "main", "run"]
@@ -204,7 +204,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("random", "shared"),
         default="random",
         help="with --size: a random D and decay per channel (default), or the model's "
-        "structure: one D for every channel and two decays, alternating (security, economy)",
+        "structure: a D and a decay per domain, the channels alternating (security, economy)",
     )
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
 
@@ -270,9 +270,9 @@ def _copy_timers(
     """Copies moving ``n_bytes`` (half read, half written) ``passes`` times: the yardsticks."""
     n = max(1, n_bytes // 8)
     xp = backend.xp
-    src = xp.ones(n, dtype=xp.float32)
-    dst = xp.zeros(n, dtype=xp.float32)
     if xp is np:
+        src, dst = aligned_zeros((n,)), aligned_zeros((n,))
+        src.fill(1)
         if _deps.numba_module() is not None:
             from multipolar.kernels._numba_kernels import parallel_copy
 
@@ -284,6 +284,7 @@ def _copy_timers(
 
         yield "copyto", copyto
     else:
+        src, dst = xp.ones(n, dtype=xp.float32), xp.zeros(n, dtype=xp.float32)
 
         def memcpy() -> None:
             for _ in range(passes):
@@ -297,9 +298,11 @@ def _inputs(
 ) -> dict[str, Any]:
     """Random fields, sources and conductance on an N x N grid, with ``coefficients``.
 
-    ``"random"`` draws D and the decay per channel; ``"shared"`` gives every channel the first
-    D and the channels the first two decays in turn, as the model's channels are (one
-    diffusivity, a decay per domain), so that kernels may share their factors.
+    The arrays start on cache lines, as the model's are (:mod:`multipolar.kernels.memory`).
+
+    ``"random"`` draws D and the decay per channel; ``"shared"`` gives the channels the first
+    two of each in turn, as the model's channels are (``ChannelPlan``: a diffusivity and a
+    decay per domain, power-major), so that kernels may share their factors.
     """
     rng = np.random.default_rng(seed)
     shape = (channels, size, size) if batch == 1 else (batch, channels, size, size)
@@ -307,13 +310,13 @@ def _inputs(
     D = rng.uniform(0.05, 0.25, channels).astype(np.float32)
     lam = rng.uniform(0.0, 0.02, channels).astype(np.float32)
     if coefficients == "shared":
-        D = np.full(channels, D[0], np.float32)
+        D = np.resize(D[:2], channels)
         lam = np.resize(lam[:2], channels)
     dt = 0.9 * min(max_stable_dt(d, k) for d, k in zip(D, lam, strict=True))
     return {
-        "u": rng.random(shape, dtype=np.float32),
-        "s": rng.random(shape, dtype=np.float32) * np.float32(0.01),
-        "c": c,
+        "u": aligned_array(rng.random(shape, dtype=np.float32)),
+        "s": aligned_array(rng.random(shape, dtype=np.float32) * np.float32(0.01)),
+        "c": aligned_array(c),
         "D": D,
         "lam": lam,
         "dt": dt,
@@ -585,9 +588,9 @@ def _month_inputs(resolution: float, channels: int, seed: int) -> dict[str, Any]
     shape = (channels, height, width)
     lam = np.resize(np.array(DECAYS, np.float32), channels)
     return {
-        "u": rng.random(shape, dtype=np.float32),
-        "s": rng.random(shape, dtype=np.float32) * np.float32(0.01),
-        "c": rng.uniform(0.05, 1.0, (height, width)).astype(np.float32),
+        "u": aligned_array(rng.random(shape, dtype=np.float32)),
+        "s": aligned_array(rng.random(shape, dtype=np.float32) * np.float32(0.01)),
+        "c": aligned_array(rng.uniform(0.05, 1.0, (height, width))),
         "D": np.full(channels, DIFFUSIVITY / resolution**2, np.float32),
         "lam": lam,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multipolar.kernels.memory import aligned_empty, aligned_zeros, is_aligned
+from multipolar.kernels.memory import aligned_array, aligned_empty, aligned_zeros, is_aligned
 from multipolar.kernels.numba_cpu import NumbaBackend, streams
 from multipolar.kernels.numpy_ref import NumpyBackend
 
@@ -18,6 +18,16 @@ def test_buffers_start_on_a_line_and_have_the_shape(shape):
             assert a.shape == shape and a.dtype == np.float32 and a.flags.c_contiguous
             assert a.ctypes.data % 64 == 0
         assert not zeros.any()
+
+
+def test_aligned_array_copies_any_layout_to_float32_on_a_line():
+    rng = np.random.default_rng(7)
+    values = rng.random((33, 20))  # float64, and read through a transposed view below
+    for source in (values, values.T, values[::2, 1:]):
+        copy = aligned_array(source)
+        assert copy.dtype == np.float32 and copy.flags.c_contiguous and is_aligned(copy)
+        np.testing.assert_array_equal(copy, source.astype(np.float32))
+        assert not np.shares_memory(copy, source)
 
 
 def test_streams_only_into_aligned_buffers_of_whole_line_rows():
