@@ -56,15 +56,17 @@ def test_shared_coefficients_have_the_models_structure(tmp_path, capsys):
     for key in ("D", "lam"):  # one value per domain, the channels alternating
         assert shared[key][0] != shared[key][1]
         np.testing.assert_array_equal(shared[key], np.tile(shared[key][:2], 3))
-    random = bench._inputs(8, 6, 1, 3)
+    assert all(np.array_equal(bench._inputs(8, 6, 1, 3)[k], shared[k]) for k in ("D", "lam"))
+    random = bench._inputs(8, 6, 1, 3, "random")
     assert len(set(random["D"].tolist())) == 6
     np.testing.assert_array_equal(shared["u"], random["u"])  # same fields, other coefficients
     path = tmp_path / "bench.json"
     argv = ["--size", "16", "--backend", "numpy", "--scheme", "implicit", "--repeats", "1"]
-    argv += ["--steps", "2", "--coefficients", "shared", "--json", str(path)]
-    assert bench.main(argv) == 0
-    assert "coefficients shared" in capsys.readouterr().out
-    assert json.loads(path.read_text())["machine"]["coefficients"] == "shared"
+    argv += ["--steps", "2", "--json", str(path)]
+    for extra, used in (([], "shared"), (["--coefficients", "random"], "random")):
+        assert bench.main(argv + extra) == 0
+        assert f"coefficients {used}" in capsys.readouterr().out
+        assert json.loads(path.read_text())["machine"]["coefficients"] == used
 
 
 def test_inputs_start_on_cache_lines_as_the_models_fields_do():
