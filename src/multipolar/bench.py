@@ -38,7 +38,7 @@ import numpy as np
 
 from multipolar._table import format_table
 from multipolar.kernels import _deps, available_backends, max_stable_dt, registered_backends
-from multipolar.kernels.memory import aligned_array, aligned_zeros
+from multipolar.kernels.memory import aligned_array, aligned_empty, aligned_zeros
 from multipolar.kernels.registry import Backend, get_backend
 
 __all__ = ["BYTE_MODEL", "BYTE_MODELS", "add_arguments", "main", "run"]
@@ -272,7 +272,7 @@ def _copy_timers(
     n = max(1, n_bytes // 8)
     xp = backend.xp
     if xp is np:
-        src, dst = aligned_zeros((n,)), aligned_zeros((n,))
+        src, dst = aligned_empty((n,)), aligned_zeros((n,))
         src.fill(1)
         if _deps.numba_module() is not None:
             from multipolar.kernels._numba_kernels import parallel_copy
