@@ -97,6 +97,8 @@ def test_a_written_fit_loads_and_sets_its_values(tmp_path):
     path, fragment = write_fit(fit, parent, tmp_path, {"samples": 1})
     scenario = load_scenario(path)
     assert scenario.alignment.rate == 0.123
+    assert "fitted on 1992-2007" in scenario.description and "0.20" in scenario.description
+    assert scenario.description != load_scenario(parent).description
     assert scenario.organizations["CSTO"].rules.leave_threshold == 0.15
     assert scenario.organizations["CSTO"].rules.join_threshold == 0.6  # the rest is inherited
     assert len(scenario.events) == len(load_scenario(parent).events)

@@ -50,8 +50,11 @@ def test_default_scenario_has_the_states_and_events_of_the_issue() -> None:
 def test_every_bundled_scenario_validates() -> None:
     paths = bundled_scenarios()
     assert len(paths) >= 3
-    names = {load_scenario(p).name for p in paths}
-    assert len(names) == len(paths)
+    scenarios = [load_scenario(p) for p in paths]
+    assert len({s.name for s in scenarios}) == len(paths)
+    # `multipolar scenarios` tells them apart: none inherits its parent's description
+    descriptions = [s.description for s in scenarios]
+    assert all(descriptions) and len(set(descriptions)) == len(paths)
 
 
 def test_set_overrides_parse_toml_values() -> None:

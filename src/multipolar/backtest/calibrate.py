@@ -217,6 +217,9 @@ def write_fit(fit: Fit, extends: str, folder: Path, about: dict[str, Any]) -> tu
                 f"# Judge it on 2008-2024 with `multipolar backtest {scenario.name}`.",
                 "",
                 f'name = "{Path(extends).stem}_calibrated"',
+                f'description = "{Path(extends).stem} with its free parameters fitted on '
+                f"1992-2007 by multipolar backtest --calibrate (Brier skill {fit.brier_skill:.2f} "
+                f'on 1992-2007); judge it on 2008-2024."',
                 f'extends = "{extends}"',
                 *_toml_lines(fit.values),
             ]
