@@ -178,6 +178,8 @@ def test_validate_print_fragment_and_bundled_names(capsys: pytest.CaptureFixture
     assert cli.main(["validate", "ukraine_war_drain", "--print"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["name"] == "ukraine_war_drain" and "states" in printed
+    assert cli.main(["validate", "alignment_grid"]) == 0  # a bundled sweep, by name
+    assert capsys.readouterr().out == "ok\n"
     facts = REPO / "configs" / "data" / "central_asia_facts_2023.toml"
     assert cli.main(["validate", str(facts)]) == 0
     assert capsys.readouterr().out.startswith("ok (a fragment")

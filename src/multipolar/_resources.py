@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["configs_dir", "cuda_dir", "data_dir"]
+__all__ = ["bundled_file", "configs_dir", "cuda_dir", "data_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -34,3 +34,19 @@ def configs_dir() -> Path:
 def data_dir() -> Path:
     """Folder holding the bundled geographic data derived by ``scripts/derive_geodata.py``."""
     return _PACKAGE / "data"
+
+
+def bundled_file(path: str | Path, folder: Path) -> Path:
+    """The file a command-line argument names: a path, else a bundled file in ``folder``.
+
+    A relative path that does not exist names the bundled file of that name, with or without
+    ``.toml`` (``ukraine_war_drain`` and ``ukraine_war_drain.toml`` alike); otherwise the
+    path is returned as given, for its reader to report.
+    """
+    path = Path(path)
+    if path.exists() or path.is_absolute() or not path.name:
+        return path
+    for candidate in (folder / path, folder / f"{path}.toml"):
+        if candidate.is_file():
+            return candidate
+    return path

@@ -160,3 +160,15 @@ def test_bundled_sweeps_are_valid():
     assert len(files) >= 3
     for path in files:
         assert load_sweep(path).settings.name == path.stem
+
+
+def test_a_bundled_sweep_is_named_with_or_without_toml(tmp_path, monkeypatch):
+    # as `multipolar sweep alignment_grid` and `multipolar sweep alignment_grid.toml` run it
+    monkeypatch.chdir(tmp_path)
+    for name in ("alignment_grid", "alignment_grid.toml"):
+        assert is_sweep_file(name)
+        assert load_sweep(name).settings.name == "alignment_grid"
+    # a file of that name in the working directory comes first
+    (tmp_path / "alignment_grid.toml").write_text("[sweep]\nmonths = 0\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="alignment_grid.toml: sweep"):
+        load_sweep("alignment_grid.toml")

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from multipolar._resources import configs_dir
+from multipolar._resources import bundled_file, configs_dir
 from multipolar.config.checks import Finding, check_scenario
 from multipolar.config.errors import KEYWORDS, ScenarioError
 from multipolar.config.history import check_history
@@ -95,13 +95,7 @@ def resolve_scenario_path(path: str | Path | None) -> Path:
     """
     if path is None:
         return default_scenario_path()
-    path = Path(path)
-    if path.exists() or path.is_absolute():
-        return path
-    for candidate in (configs_dir() / path, configs_dir() / f"{path}.toml"):
-        if path.name and candidate.is_file():
-            return candidate
-    return path
+    return bundled_file(path, configs_dir())
 
 
 def full_checks(scenario: Scenario) -> list[Finding]:

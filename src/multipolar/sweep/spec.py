@@ -41,7 +41,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from multipolar._resources import configs_dir
+from multipolar._resources import bundled_file, configs_dir
 from multipolar.config import Problem, Scenario, ScenarioError, load_scenario, override
 
 __all__ = [
@@ -161,7 +161,7 @@ def is_sweep_file(path: str | Path) -> bool:
     Unreadable or malformed files are not sweeps; loading them as scenarios reports why.
     """
     try:
-        data = _read(_resolve_sweep_path(Path(path)))
+        data = _read(bundled_file(path, configs_dir() / "sweeps"))
     except ScenarioError:
         return False
     return isinstance(data.get("sweep"), dict)
@@ -183,7 +183,7 @@ def load_sweep(
     Raises:
         ScenarioError: listing every problem, one ``<file>: <key>: <what>`` line each.
     """
-    path = _resolve_sweep_path(Path(path))
+    path = bundled_file(path, configs_dir() / "sweeps")
     label = str(path)
     data = _read(path)
     unknown = sorted(set(data) - {"sweep"})
@@ -223,14 +223,6 @@ def load_sweep(
         base=base,
         parameters=parameters,
     )
-
-
-def _resolve_sweep_path(path: Path) -> Path:
-    if not path.exists() and not path.is_absolute():
-        bundled = configs_dir() / "sweeps" / path
-        if bundled.is_file():
-            return bundled
-    return path
 
 
 def _resolve_scenario(name: str, here: Path) -> Path:
