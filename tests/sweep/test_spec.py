@@ -168,6 +168,11 @@ def test_a_bundled_sweep_is_named_with_or_without_toml(tmp_path, monkeypatch):
     for name in ("alignment_grid", "alignment_grid.toml"):
         assert is_sweep_file(name)
         assert load_sweep(name).settings.name == "alignment_grid"
+    # a name that is neither says which are bundled
+    with pytest.raises(
+        ScenarioError, match=r"nosuch: .*file not found \(bundled sweeps: .*alignment_grid"
+    ):
+        load_sweep("nosuch")
     # a file of that name in the working directory comes first
     (tmp_path / "alignment_grid.toml").write_text("[sweep]\nmonths = 0\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="alignment_grid.toml: sweep"):

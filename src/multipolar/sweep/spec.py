@@ -238,6 +238,10 @@ def _read(path: Path) -> dict[str, Any]:
     label = str(path)
     try:
         info = path.stat()
+    except FileNotFoundError:
+        names = ", ".join(sorted(p.stem for p in (configs_dir() / "sweeps").glob("*.toml")))
+        message = f"file not found (bundled sweeps: {names})"
+        raise ScenarioError([Problem(label, "", message)]) from None
     except OSError as error:
         raise ScenarioError([Problem(label, "", f"cannot read: {error.strerror}")]) from None
     if not stat.S_ISREG(info.st_mode):
