@@ -161,7 +161,7 @@ def is_sweep_file(path: str | Path) -> bool:
     Unreadable or malformed files are not sweeps; loading them as scenarios reports why.
     """
     try:
-        data = _read(bundled_file(path, configs_dir() / "sweeps"))
+        data = _read(bundled_file(path, _bundled_sweeps()))
     except ScenarioError:
         return False
     return isinstance(data.get("sweep"), dict)
@@ -183,7 +183,7 @@ def load_sweep(
     Raises:
         ScenarioError: listing every problem, one ``<file>: <key>: <what>`` line each.
     """
-    path = bundled_file(path, configs_dir() / "sweeps")
+    path = bundled_file(path, _bundled_sweeps())
     label = str(path)
     data = _read(path)
     unknown = sorted(set(data) - {"sweep"})
@@ -225,6 +225,11 @@ def load_sweep(
     )
 
 
+def _bundled_sweeps() -> Path:
+    """Folder of the bundled sweep files, which a sweep argument may name without a path."""
+    return configs_dir() / "sweeps"
+
+
 def _resolve_scenario(name: str, here: Path) -> Path:
     """A scenario named by a sweep: next to the sweep file, else a bundled one."""
     local = here / name
@@ -239,7 +244,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         info = path.stat()
     except FileNotFoundError:
-        names = ", ".join(sorted(p.stem for p in (configs_dir() / "sweeps").glob("*.toml")))
+        names = ", ".join(sorted(p.stem for p in _bundled_sweeps().glob("*.toml")))
         message = f"file not found (bundled sweeps: {names})"
         raise ScenarioError([Problem(label, "", message)]) from None
     except OSError as error:
